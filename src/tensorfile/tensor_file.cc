@@ -1,0 +1,136 @@
+#include "tensorfile/tensor_file.h"
+
+#include <algorithm>
+
+namespace dokja {
+
+std::string_view TensorFormatName(TensorFormat format) {
+  switch (format) {
+    case TensorFormat::kSafetensors: return "safetensors";
+    case TensorFormat::kGguf: return "gguf";
+  }
+  return "unknown";
+}
+
+std::string TensorInfo::ShapeString() const {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(shape[i]);
+  }
+  return out + "]";
+}
+
+Status ComputeTensorSize(const std::string& what, const std::vector<uint64_t>& shape, DType dtype,
+                         uint64_t* n_elements, uint64_t* n_bytes) {
+  uint64_t n = 1;
+  for (uint64_t dim : shape) {
+    if (MulOverflows(n, dim, &n)) {
+      return Status::Corrupt(what + ": shape product overflows 64 bits");
+    }
+  }
+  auto bytes = BytesForElements(dtype, n);
+  if (!bytes.ok()) return Status::Corrupt(what + ": " + bytes.status().message());
+  if (!shape.empty() && Traits(dtype).block_elems > 1 &&
+      shape.back() % Traits(dtype).block_elems != 0) {
+    return Status::Corrupt(what + ": row of " + std::to_string(shape.back()) + " values is not " +
+                           "a whole number of " + std::string(DTypeName(dtype)) + " blocks");
+  }
+  *n_elements = n;
+  *n_bytes = *bytes;
+  return Status::OK();
+}
+
+TensorFile::TensorFile(std::vector<std::unique_ptr<io::RandomAccessFile>> files,
+                       std::vector<TensorInfo> tensors, Metadata metadata)
+    : files_(std::move(files)), tensors_(std::move(tensors)), metadata_(std::move(metadata)) {
+  for (const auto& f : files_) paths_.push_back(f->path());
+  for (size_t i = 0; i < tensors_.size(); ++i) by_name_.emplace(tensors_[i].name, i);
+}
+
+const TensorInfo* TensorFile::Find(std::string_view name) const {
+  auto it = by_name_.find(std::string(name));
+  return it == by_name_.end() ? nullptr : &tensors_[it->second];
+}
+
+uint64_t TensorFile::tensor_bytes() const {
+  uint64_t total = 0;
+  for (const TensorInfo& t : tensors_) total += t.n_bytes;
+  return total;
+}
+
+uint64_t TensorFile::file_bytes() const {
+  uint64_t total = 0;
+  for (const auto& f : files_) total += f->size();
+  return total;
+}
+
+Status TensorFile::ReadRaw(const TensorInfo& t, uint64_t byte_offset, size_t n,
+                           std::byte* dst) const {
+  uint64_t end;
+  if (AddOverflows(byte_offset, n, &end) || end > t.n_bytes) {
+    return Status::InvalidArgument(t.name + ": raw read of " + std::to_string(n) + " bytes at " +
+                                   std::to_string(byte_offset) + " leaves the tensor's " +
+                                   std::to_string(t.n_bytes) + " bytes");
+  }
+  return file(t.file_index).Read(t.offset + byte_offset, n, dst);
+}
+
+Status TensorFile::ConvertRange(const TensorInfo& t, uint64_t byte_offset, uint64_t n_values,
+                                float* dst) const {
+  DOKJA_ASSIGN_OR_RETURN(uint64_t n_bytes, BytesForElements(t.dtype, n_values));
+  const io::RandomAccessFile& f = file(t.file_index);
+  const uint64_t abs = t.offset + byte_offset;
+  if (f.mapped()) {
+    DOKJA_ASSIGN_OR_RETURN(ByteView view, f.View(abs, n_bytes));
+    return ConvertToF32(t.dtype, view.data(), n_values, dst);
+  }
+  std::vector<std::byte> buf(n_bytes);
+  DOKJA_RETURN_IF_ERROR(f.Read(abs, n_bytes, buf.data()));
+  return ConvertToF32(t.dtype, buf.data(), n_values, dst);
+}
+
+Status TensorFile::ReadRowsF32(const TensorInfo& t, uint64_t row_begin, uint64_t row_end,
+                               float* dst) const {
+  if (row_begin > row_end || row_end > t.n_rows()) {
+    return Status::InvalidArgument(t.name + ": rows [" + std::to_string(row_begin) + ", " +
+                                   std::to_string(row_end) + ") outside [0, " +
+                                   std::to_string(t.n_rows()) + ")");
+  }
+  if (!Traits(t.dtype).can_dequantize) {
+    return Status::Unsupported(t.name + ": cannot convert " + std::string(DTypeName(t.dtype)) +
+                               " to f32");
+  }
+  DOKJA_ASSIGN_OR_RETURN(uint64_t row_bytes, BytesForElements(t.dtype, t.row_elements()));
+  return ConvertRange(t, row_begin * row_bytes, (row_end - row_begin) * t.row_elements(), dst);
+}
+
+Result<std::vector<float>> TensorFile::ReadF32(const TensorInfo& t) const {
+  std::vector<float> out(t.n_elements);
+  DOKJA_RETURN_IF_ERROR(ReadRowsF32(t, 0, t.n_rows(), out.data()));
+  return out;
+}
+
+Status TensorFile::StreamF32(const TensorInfo& t, const ChunkFn& fn, uint64_t chunk_elems) const {
+  if (!Traits(t.dtype).can_dequantize) {
+    return Status::Unsupported(t.name + ": cannot convert " + std::string(DTypeName(t.dtype)) +
+                               " to f32");
+  }
+  const uint64_t block = Traits(t.dtype).block_elems;
+  chunk_elems = std::max<uint64_t>(block, chunk_elems / block * block);
+  std::vector<float> buf(std::min(chunk_elems, t.n_elements));
+  const io::RandomAccessFile& f = file(t.file_index);
+  f.WillRead(t.offset, t.n_bytes);
+  uint64_t byte_offset = 0;
+  for (uint64_t first = 0; first < t.n_elements; first += chunk_elems) {
+    const uint64_t count = std::min(chunk_elems, t.n_elements - first);
+    DOKJA_ASSIGN_OR_RETURN(uint64_t n_bytes, BytesForElements(t.dtype, count));
+    DOKJA_RETURN_IF_ERROR(ConvertRange(t, byte_offset, count, buf.data()));
+    f.Release(t.offset + byte_offset, n_bytes);
+    DOKJA_RETURN_IF_ERROR(fn(buf.data(), first, count));
+    byte_offset += n_bytes;
+  }
+  return Status::OK();
+}
+
+}  // namespace dokja
