@@ -1,0 +1,1 @@
+// Anchor translation unit for dokja_text; the parts live in tokenizer/ and chat/.
