@@ -99,6 +99,8 @@ class [[nodiscard]] Result {
   } while (0)
 
 // `lhs = value of expr`, or returns its Status from the enclosing function.
+// Expands to several statements: use it only at statement level, never as the
+// unbraced body of an if or loop.
 #define DOKJA_ASSIGN_OR_RETURN(lhs, expr) \
   DOKJA_ASSIGN_OR_RETURN_IMPL_(DOKJA_CONCAT_(dokja_result_, __LINE__), lhs, expr)
 #define DOKJA_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \

@@ -1,1 +1,35 @@
-int main() { return 0; }
+// dokja: judging sovereign foundation-model competitions.
+// Git-style subcommands; exit codes are documented in docs/cli.md.
+#include <cstdio>
+#include <exception>
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+
+#ifndef DOKJA_VERSION
+#define DOKJA_VERSION "dev"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"dokja: originality audits, benchmarks and stage decisions for "
+               "sovereign foundation-model competitions"};
+  app.set_version_flag("--version", std::string("dokja ") + DOKJA_VERSION);
+  app.require_subcommand(1);
+  std::function<int()> run;
+  dokja::cli::RegisterInspect(app, &run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : dokja::cli::kExitUsage;
+  }
+  try {
+    return run ? run() : dokja::cli::kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dokja: internal error: %s\n", e.what());
+    return dokja::cli::kExitInternal;
+  }
+}

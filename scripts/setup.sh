@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs dokja's dependencies from Debian 12 packages (idempotent,
+# non-interactive) and builds dokja into build/.
+#
+#   bash scripts/setup.sh            # install what is missing, build
+#   DOKJA_CMAKE_ARGS="-DDOKJA_WERROR=ON" bash scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  nlohmann-json3-dev libcli11-dev
+  libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev          # fuzzers and sanitizer builds
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# shellcheck disable=SC2086
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DOKJA_CMAKE_ARGS:-}
+cmake --build build -j"$(nproc)"
+echo "setup: built build/dokja"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command (README and CI): install and build (warnings as errors),
+# run every test; then rebuild with clang under AddressSanitizer and
+# UndefinedBehaviorSanitizer with the libFuzzer harnesses, and run the tests
+# and each fuzzer (bounded, DOKJA_FUZZ_SECONDS each) there too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+DOKJA_CMAKE_ARGS="-DDOKJA_WERROR=ON ${DOKJA_CMAKE_ARGS:-}" bash scripts/setup.sh
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+if [ "${DOKJA_SKIP_SANITIZE:-0}" != "1" ]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+    -DDOKJA_BUILD_FUZZERS=ON -DDOKJA_BUILD_BENCH=OFF -DDOKJA_WERROR=ON \
+    -DDOKJA_FUZZ_SECONDS="${DOKJA_FUZZ_SECONDS:-30}"
+  cmake --build build-asan -j"$jobs"
+  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+fi

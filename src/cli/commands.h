@@ -1,0 +1,15 @@
+// Each subcommand registers itself on the app and, when chosen, leaves the
+// function to run in *run. Adding a command: one file, one Register call in main.cc.
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace dokja::cli {
+
+void RegisterInspect(CLI::App& app, std::function<int()>* run);
+
+}  // namespace dokja::cli
