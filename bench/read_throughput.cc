@@ -1,0 +1,182 @@
+// bench/read_throughput: how close the tensor read interface gets to the disk
+// (page cache) speed that `cat FILE > /dev/null` achieves on the same file.
+//
+// Generates a bf16 safetensors file of --gib GiB (default 4) in --dir, warms
+// the page cache, then times in the same run:
+//   baseline  cat FILE > /dev/null
+//   dokja     open via OpenTensorFile, stream every tensor as f32 through
+//             TensorFile::StreamF32 and sum every value (a checksum that
+//             forces every byte to be converted and used)
+// and prints GB/s for both and their ratio (target >= 0.90). Each timing is
+// the best of --repeat runs. The file is removed unless --keep.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/float_conv.h"
+#include "io/env.h"
+#include "tensorfile/safetensors/safetensors_writer.h"
+#include "tensorfile/tensor_file.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  double gib = 4;
+  std::string dir = "/tmp";
+  int repeat = 3;
+  int threads = 0;  // 0: one per core
+  bool keep = false;
+};
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  if (const char* t = std::getenv("TMPDIR")) a.dir = t;
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (s == "--gib") a.gib = std::atof(next().c_str());
+    else if (s == "--dir") a.dir = next();
+    else if (s == "--repeat") a.repeat = std::max(1, std::atoi(next().c_str()));
+    else if (s == "--threads") a.threads = std::atoi(next().c_str());
+    else if (s == "--keep") a.keep = true;
+    else {
+      std::fprintf(stderr,
+                   "usage: read_throughput [--gib G] [--dir D] [--repeat N] [--threads T] [--keep]\n");
+      std::exit(2);
+    }
+  }
+  if (a.threads <= 0) a.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return a;
+}
+
+// Deterministic bf16 values of a plausible weight distribution.
+dokja::Status FillBf16(uint64_t seed, uint64_t offset, std::span<std::byte> dst) {
+  uint64_t state = seed * 0x9E3779B97F4A7C15ull + offset;
+  for (size_t i = 0; i + 1 < dst.size(); i += 2) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    float v = (static_cast<float>(state >> 40) / static_cast<float>(1 << 24) - 0.5f) * 0.04f;
+    uint16_t h = dokja::F32ToBf16(v);
+    std::memcpy(&dst[i], &h, 2);
+  }
+  return dokja::Status::OK();
+}
+
+dokja::Status Generate(const std::string& path, double gib) {
+  constexpr uint64_t kRows = 4096, kCols = 11008;  // a 7B MLP matrix, 86 MiB in bf16
+  const uint64_t tensor_bytes = kRows * kCols * 2;
+  const uint64_t n = std::max<uint64_t>(1, static_cast<uint64_t>(gib * (1ull << 30) / tensor_bytes + 0.999));
+  std::vector<dokja::TensorToWrite> tensors;
+  for (uint64_t i = 0; i < n; ++i) {
+    dokja::TensorToWrite t;
+    t.name = "model.layers." + std::to_string(i) + ".mlp.up_proj.weight";
+    t.dtype = dokja::DType::kBF16;
+    t.shape = {kRows, kCols};
+    t.fill = [i](uint64_t off, std::span<std::byte> dst) { return FillBf16(i + 1, off, dst); };
+    tensors.push_back(std::move(t));
+  }
+  return dokja::WriteSafetensorsFile(path, tensors, {{"format", "pt"}});
+}
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+double TimeCat(const std::string& path) {
+  const std::string cmd = "cat '" + path + "' > /dev/null";
+  auto t0 = Clock::now();
+  if (std::system(cmd.c_str()) != 0) {
+    std::fprintf(stderr, "read_throughput: '%s' failed\n", cmd.c_str());
+    std::exit(1);
+  }
+  return Seconds(t0, Clock::now());
+}
+
+// Streams every tensor as f32 across `threads` workers; returns seconds and the checksum.
+double TimeDokja(const std::string& path, int threads, double* checksum) {
+  auto t0 = Clock::now();
+  auto file = dokja::OpenTensorFile(dokja::io::Env::Default(), path);
+  if (!file.ok()) {
+    std::fprintf(stderr, "read_throughput: %s\n", file.status().ToString().c_str());
+    std::exit(1);
+  }
+  const auto& tensors = (*file)->tensors();
+  std::atomic<size_t> next{0};
+  std::vector<double> sums(static_cast<size_t>(threads), 0.0);
+  std::vector<std::thread> workers;
+  for (int w = 0; w < threads; ++w) {
+    workers.emplace_back([&, w] {
+      double lanes[8] = {};
+      for (size_t i; (i = next.fetch_add(1)) < tensors.size();) {
+        dokja::Status s = (*file)->StreamF32(tensors[i], [&](const float* v, uint64_t, uint64_t n) {
+          uint64_t j = 0;
+          for (; j + 8 <= n; j += 8) {
+            for (int l = 0; l < 8; ++l) lanes[l] += v[j + l];
+          }
+          for (; j < n; ++j) lanes[0] += v[j];
+          return dokja::Status::OK();
+        }, 1 << 18);
+        if (!s.ok()) {
+          std::fprintf(stderr, "read_throughput: %s\n", s.ToString().c_str());
+          std::exit(1);
+        }
+      }
+      for (double l : lanes) sums[static_cast<size_t>(w)] += l;
+    });
+  }
+  for (auto& t : workers) t.join();
+  *checksum = 0;
+  for (double s : sums) *checksum += s;
+  return Seconds(t0, Clock::now());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args = ParseArgs(argc, argv);
+  const std::string path = args.dir + "/dokja_read_throughput.safetensors";
+  std::printf("generating %.2f GiB of bf16 in %s ...\n", args.gib, path.c_str());
+  auto g0 = Clock::now();
+  if (dokja::Status s = Generate(path, args.gib); !s.ok()) {
+    std::fprintf(stderr, "read_throughput: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::printf("generated in %.1f s\n", Seconds(g0, Clock::now()));
+  double gb = 0;
+  {
+    auto f = dokja::io::Env::Default().OpenFile(path);
+    if (!f.ok()) {
+      std::fprintf(stderr, "read_throughput: %s\n", f.status().ToString().c_str());
+      return 1;
+    }
+    gb = static_cast<double>((*f)->size()) / 1e9;
+  }
+
+  TimeCat(path);  // warm the page cache so both sides read from memory
+  double cat_best = 1e30, dokja_best = 1e30, checksum = 0, first_checksum = 0;
+  for (int r = 0; r < args.repeat; ++r) {
+    cat_best = std::min(cat_best, TimeCat(path));
+    dokja_best = std::min(dokja_best, TimeDokja(path, args.threads, &checksum));
+    if (r == 0) first_checksum = checksum;
+    if (checksum != first_checksum) {
+      std::fprintf(stderr, "read_throughput: checksum changed between runs\n");
+      return 1;
+    }
+  }
+  std::printf("file            %.2f GB, %s\n", gb, path.c_str());
+  std::printf("cat > /dev/null %.2f GB/s (best of %d)\n", gb / cat_best, args.repeat);
+  std::printf("dokja StreamF32 %.2f GB/s (best of %d, %d threads, checksum %.6g)\n",
+              gb / dokja_best, args.repeat, args.threads, checksum);
+  std::printf("ratio dokja/cat %.2f   (target >= 0.90)\n", cat_best / dokja_best);
+  if (!args.keep) std::remove(path.c_str());
+  return 0;
+}
