@@ -52,6 +52,14 @@ void ReadTextConfig(const Json& t, ModelArch* a) {
   if (auto it = t.find("tie_word_embeddings"); it != t.end() && it->is_boolean()) {
     a->tied_embeddings = it->get<bool>();
   }
+  if (auto it = t.find("rope_scaling"); it != t.end() && it->is_object()) {
+    a->rope_scaling_type = StringField(*it, "rope_type");
+    if (a->rope_scaling_type.empty()) a->rope_scaling_type = StringField(*it, "type");
+    a->rope_scaling_factor = DoubleField(*it, {"factor"});
+    a->rope_low_freq_factor = DoubleField(*it, {"low_freq_factor"});
+    a->rope_high_freq_factor = DoubleField(*it, {"high_freq_factor"});
+    a->rope_original_ctx = IntField(*it, {"original_max_position_embeddings"});
+  }
 }
 
 }  // namespace
@@ -108,6 +116,9 @@ ModelArch ArchFromGgufMetadata(const Metadata& md) {
     }
   }
   a.rope_theta = md.GetDouble(p + "rope.freq_base").value_or(0);
+  a.rope_scaling_type = md.GetString(p + "rope.scaling.type").value_or("");
+  a.rope_scaling_factor = md.GetDouble(p + "rope.scaling.factor").value_or(0);
+  a.rope_original_ctx = md.GetInt(p + "rope.scaling.original_context_length").value_or(0);
   a.norm_eps = md.GetDouble(p + "attention.layer_norm_rms_epsilon")
                    .value_or(md.GetDouble(p + "attention.layer_norm_epsilon").value_or(0));
   return a;

@@ -34,6 +34,12 @@ struct ModelArch {
   double rope_theta = 0;
   double norm_eps = 0;
   std::optional<bool> tied_embeddings;
+  // RoPE scaling ("llama3", "linear", "yarn", ...; empty when none).
+  std::string rope_scaling_type;
+  double rope_scaling_factor = 0;
+  double rope_low_freq_factor = 0;
+  double rope_high_freq_factor = 0;
+  int64_t rope_original_ctx = 0;
   // Multimodal configs present in config.json.
   bool has_vision_config = false;
   bool has_audio_config = false;
