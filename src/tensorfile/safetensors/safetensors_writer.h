@@ -65,9 +65,9 @@ struct TensorToWrite {
   // Outermost dimension first; [] is a scalar.
   std::vector<uint64_t> shape;
   // The bytes, when they are in memory; must stay valid during the write.
-  ByteView bytes;
+  ByteView bytes = {};
   // When set, the bytes come from here instead of `bytes` (streaming).
-  TensorFillFn fill;
+  TensorFillFn fill = nullptr;
 };
 
 // String metadata, stored as `__metadata__` (sorted by key; omitted if empty).
@@ -106,7 +106,7 @@ struct ShardedWriteOptions {
   std::string prefix = "model";
   size_t buffer_bytes = 8 << 20;
   // Empty: real files through NewFileSink.
-  SinkOpener open_sink;
+  SinkOpener open_sink = nullptr;
 };
 
 struct ShardedWriteResult {
