@@ -40,8 +40,8 @@ class FileSink final : public ByteSink {
     const bool closed = std::fclose(file_) == 0;
     file_ = nullptr;
     if (!flushed || !closed) {
-      return Status::IOError(tmp_path_ + ": flush or close failed: " +
-                             (flushed ? ErrnoText() : flush_error));
+      return Status::IOError(tmp_path_ +
+                             ": flush or close failed: " + (flushed ? ErrnoText() : flush_error));
     }
     if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
       return Status::IOError(path_ + ": rename from " + tmp_path_ + " failed: " + ErrnoText());

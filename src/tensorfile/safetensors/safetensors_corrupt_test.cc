@@ -25,8 +25,8 @@ struct CorruptCase {
 
 // A valid entry for tensor `name`: F32 [2] at [begin, begin + 8).
 std::string Entry(const std::string& name, int begin) {
-  return "\"" + name + R"(":{"dtype":"F32","shape":[2],"data_offsets":[)" +
-         std::to_string(begin) + "," + std::to_string(begin + 8) + "]}";
+  return "\"" + name + R"(":{"dtype":"F32","shape":[2],"data_offsets":[)" + std::to_string(begin) +
+         "," + std::to_string(begin + 8) + "]}";
 }
 // A header with one tensor "a" whose fields are `fields`, and 8 data bytes.
 std::string WithFields(const std::string& fields) {
@@ -71,7 +71,8 @@ std::vector<CorruptCase> Cases() {
       {"data_offsets_three_entries",
        WithFields(kDType + "," + kShape + R"(,"data_offsets":[0,8,8])"), kCorrupt,
        "more than 2 entries"},
-      {"tensor_entry_not_an_object", RawFile(R"({"a":3})"), kCorrupt, "tensor 'a' must be an object"},
+      {"tensor_entry_not_an_object", RawFile(R"({"a":3})"), kCorrupt,
+       "tensor 'a' must be an object"},
       {"unknown_field", WithFields(kDType + "," + kShape + "," + kOffsets + R"(,"foo":1)"),
        kCorrupt, "unknown field 'foo'"},
       {"repeated_field", WithFields(kDType + "," + kDType + "," + kShape + "," + kOffsets),
@@ -91,8 +92,8 @@ std::vector<CorruptCase> Cases() {
        "span 8 bytes but F32 [3] needs 12"},
       {"begin_after_end", WithFields(kDType + "," + kShape + R"(,"data_offsets":[8,0])"), kCorrupt,
        "end before they start"},
-      {"negative_offset", WithFields(kDType + "," + kShape + R"(,"data_offsets":[-8,0])"),
-       kCorrupt, "data_offsets[0] is negative"},
+      {"negative_offset", WithFields(kDType + "," + kShape + R"(,"data_offsets":[-8,0])"), kCorrupt,
+       "data_offsets[0] is negative"},
       {"overlapping_offsets",
        RawFile("{" + Entry("a", 0) + "," + Entry("b", 4) + "}", std::string(12, '\0')), kCorrupt,
        "overlap tensor 'a'"},
@@ -136,7 +137,8 @@ TEST_P(SafetensorsCorrupt, RejectsTheFileNamingFileAndField) {
 INSTANTIATE_TEST_SUITE_P(Cases, SafetensorsCorrupt, ::testing::ValuesIn(Cases()),
                          [](const auto& param_info) { return param_info.param.name; });
 
-const std::string kCorpusDir = std::string(DOKJA_SOURCE_DIR) + "/tests/testdata/corrupt/safetensors";
+const std::string kCorpusDir =
+    std::string(DOKJA_SOURCE_DIR) + "/tests/testdata/corrupt/safetensors";
 
 TEST(SafetensorsCorruptCorpus, CommittedFilesMatchTheCases) {
   const bool write = std::getenv("DOKJA_WRITE_CORPUS") != nullptr;
@@ -149,7 +151,8 @@ TEST(SafetensorsCorruptCorpus, CommittedFilesMatchTheCases) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream got;
     got << in.rdbuf();
-    EXPECT_EQ(got.str(), c.bytes) << path << " is missing or stale; rerun with DOKJA_WRITE_CORPUS=1";
+    EXPECT_EQ(got.str(), c.bytes) << path
+                                  << " is missing or stale; rerun with DOKJA_WRITE_CORPUS=1";
   }
 }
 

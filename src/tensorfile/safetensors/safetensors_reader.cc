@@ -32,8 +32,8 @@ Result<DType> CheckDType(const std::string& what, const std::string& name) {
 }
 
 // Checks one entry on its own; the tiling of the buffer is checked later.
-Result<TensorInfo> CheckEntry(const RawTensorEntry& e, const std::string& path,
-                              uint64_t data_start, uint64_t data_bytes) {
+Result<TensorInfo> CheckEntry(const RawTensorEntry& e, const std::string& path, uint64_t data_start,
+                              uint64_t data_bytes) {
   const std::string what = path + ": tensor '" + e.name + "'";
   TensorInfo t;
   t.name = e.name;
@@ -65,23 +65,23 @@ Status CheckTiling(const std::vector<TensorInfo>& tensors, const std::string& pa
   const TensorInfo* prev = nullptr;
   for (const TensorInfo& t : tensors) {
     const uint64_t begin = t.offset - data_start;
-    const std::string what = path + ": tensor '" + t.name + "': data_offsets " +
-                             Range(begin, begin + t.n_bytes);
+    const std::string what =
+        path + ": tensor '" + t.name + "': data_offsets " + Range(begin, begin + t.n_bytes);
     if (begin < covered) {
       return Status::Corrupt(what + " overlap tensor '" + prev->name + "', which ends at " +
                              std::to_string(covered));
     }
     if (begin > covered) {
       return Status::Corrupt(what + " leave a hole of " + std::to_string(begin - covered) +
-                             " bytes after " + (prev ? "tensor '" + prev->name + "'" :
-                                                       std::string("the header")));
+                             " bytes after " +
+                             (prev ? "tensor '" + prev->name + "'" : std::string("the header")));
     }
     covered = begin + t.n_bytes;
     prev = &t;
   }
   if (covered != data_bytes) {
-    return Status::Corrupt(path + ": data buffer of " + std::to_string(data_bytes) +
-                           " bytes has " + std::to_string(data_bytes - covered) +
+    return Status::Corrupt(path + ": data buffer of " + std::to_string(data_bytes) + " bytes has " +
+                           std::to_string(data_bytes - covered) +
                            " trailing bytes that no tensor's data_offsets cover");
   }
   return Status::OK();
@@ -138,8 +138,7 @@ Result<std::vector<TensorInfo>> ValidateHeader(const RawHeader& header, const st
   return tensors;
 }
 
-Result<LoadedFile> LoadFile(io::Env& env, const std::string& path,
-                            const io::OpenOptions& options) {
+Result<LoadedFile> LoadFile(io::Env& env, const std::string& path, const io::OpenOptions& options) {
   DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<io::RandomAccessFile> file, env.OpenFile(path, options));
   DOKJA_ASSIGN_OR_RETURN(uint64_t n, ReadHeaderLength(*file, path));
   DOKJA_ASSIGN_OR_RETURN(RawHeader raw, ReadAndParseHeader(*file, path, n));

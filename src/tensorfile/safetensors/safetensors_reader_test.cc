@@ -8,7 +8,6 @@
 #include <limits>
 
 #include "base/float_conv.h"
-
 #include "tensorfile/safetensors/safetensors_writer.h"
 #include "tensorfile/safetensors/test_util.h"
 
@@ -37,26 +36,38 @@ std::vector<DTypeCase> DTypeCases() {
       {DType::kI8, LeBytes<uint8_t>({0x00, 0x7F, 0x80, 0xFF}), {0, 127, -128, -1}},
       {DType::kU16, LeBytes<uint16_t>({0, 0x1234, 0x8000, 0xFFFF}), {0, 4660, 32768, 65535}},
       {DType::kI16, LeBytes<uint16_t>({1, 0x7FFF, 0x8000, 0xFFFE}), {1, 32767, -32768, -2}},
-      {DType::kU32, LeBytes<uint32_t>({7, 1u << 24, 0x80000000u, 0}), {7, 16777216, 2147483648.f, 0}},
-      {DType::kI32, LeBytes<uint32_t>({0xFFFFFFFFu, 0x80000000u, 5, 1u << 20}),
+      {DType::kU32,
+       LeBytes<uint32_t>({7, 1u << 24, 0x80000000u, 0}),
+       {7, 16777216, 2147483648.f, 0}},
+      {DType::kI32,
+       LeBytes<uint32_t>({0xFFFFFFFFu, 0x80000000u, 5, 1u << 20}),
        {-1, -2147483648.f, 5, 1048576}},
-      {DType::kU64, LeBytes<uint64_t>({1ull << 40, 3, 0, 1ull << 63}),
+      {DType::kU64,
+       LeBytes<uint64_t>({1ull << 40, 3, 0, 1ull << 63}),
        {1099511627776.f, 3, 0, 9223372036854775808.f}},
       {DType::kI64, LeBytes<uint64_t>({~uint64_t{4}, 1ull << 33, 0, 1}), {-5, 8589934592.f, 0, 1}},
       // binary16: 1.0, -2.0, largest finite 65504, smallest subnormal 2^-24, +inf.
-      {DType::kF16, LeBytes<uint16_t>({0x3C00, 0xC000, 0x7BFF, 0x0001, 0x7C00}),
+      {DType::kF16,
+       LeBytes<uint16_t>({0x3C00, 0xC000, 0x7BFF, 0x0001, 0x7C00}),
        {1, -2, 65504, std::ldexp(1.0f, -24), kInf}},
       // bfloat16 is the top half of an f32: 0x3F80 = 1.0, 0xC0A0 = -5.0, 0x4049 = 3.140625.
-      {DType::kBF16, LeBytes<uint16_t>({0x3F80, 0xC0A0, 0x4049, 0xFF80}), {1, -5, 3.140625f, -kInf}},
+      {DType::kBF16,
+       LeBytes<uint16_t>({0x3F80, 0xC0A0, 0x4049, 0xFF80}),
+       {1, -5, 3.140625f, -kInf}},
       {DType::kF32, LeBytes<float>({0.5f, -1e30f, 3.25f, 0}), {0.5f, -1e30f, 3.25f, 0}},
       // 0x3FF8... = 1.5, 0xC0C388... = -10000.
-      {DType::kF64, LeBytes<uint64_t>({0x3FF8000000000000ull, 0xC0C3880000000000ull}), {1.5f, -10000}},
+      {DType::kF64,
+       LeBytes<uint64_t>({0x3FF8000000000000ull, 0xC0C3880000000000ull}),
+       {1.5f, -10000}},
       // E4M3 (bias 7, no inf): 0x38 = 1.0, 0x7E = 1.75 * 2^8 = 448 (max), 0x01 = 2^-9,
       // 0xC0 = -2.0, 0x7F = NaN.
-      {DType::kF8E4M3, LeBytes<uint8_t>({0x38, 0x7E, 0x01, 0xC0, 0x7F}),
+      {DType::kF8E4M3,
+       LeBytes<uint8_t>({0x38, 0x7E, 0x01, 0xC0, 0x7F}),
        {1, 448, std::ldexp(1.0f, -9), -2, kNaN}},
-      // E5M2 (bias 15): 0x3C = 1.0, 0x7B = 1.75 * 2^15 = 57344, 0x7C = inf, 0x01 = 2^-16, 0xC0 = -2.
-      {DType::kF8E5M2, LeBytes<uint8_t>({0x3C, 0x7B, 0x7C, 0x01, 0xC0}),
+      // E5M2 (bias 15): 0x3C = 1.0, 0x7B = 1.75 * 2^15 = 57344, 0x7C = inf, 0x01 = 2^-16, 0xC0 =
+      // -2.
+      {DType::kF8E5M2,
+       LeBytes<uint8_t>({0x3C, 0x7B, 0x7C, 0x01, 0xC0}),
        {1, 57344, kInf, std::ldexp(1.0f, -16), -2}},
   };
 }
@@ -125,10 +136,10 @@ TEST(SafetensorsReader, AcceptsNullMetadataLikeTheReference) {
 
 TEST(SafetensorsReader, ReadsZeroSizedTensorsAndScalars) {
   const std::string scalar = LeBytes<float>({2.5f});
-  auto bytes = SerializeSafetensors({InMemory("empty", DType::kF32, {0, 4}, ""),
-                                     InMemory("scalar", DType::kF32, {}, scalar),
-                                     InMemory("empty2", DType::kBF16, {3, 0}, "")},
-                                    {});
+  auto bytes = SerializeSafetensors(
+      {InMemory("empty", DType::kF32, {0, 4}, ""), InMemory("scalar", DType::kF32, {}, scalar),
+       InMemory("empty2", DType::kBF16, {3, 0}, "")},
+      {});
   ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
   io::MemEnv env;
   env.AddFile("m.safetensors", *bytes);
@@ -176,9 +187,8 @@ TEST(SafetensorsReader, ReadsRowRanges) {
 
 TEST(SafetensorsReader, ListsTensorsInFileOrderWhateverTheHeaderOrder) {
   // Header lists "b" first, but its bytes come second.
-  const std::string header =
-      R"({"b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]},)"
-      R"("a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}})";
+  const std::string header = R"({"b":{"dtype":"U8","shape":[2],"data_offsets":[2,4]},)"
+                             R"("a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}})";
   io::MemEnv env;
   env.AddFile("m.safetensors", RawFile(header, "\x01\x02\x03\x04"));
   auto file = OpenSafetensors(env, "m.safetensors");
@@ -198,12 +208,13 @@ TEST(SafetensorsWriter, MatchesTheReferenceWritersBytes) {
   EXPECT_EQ(*empty, RawFile("{}      "));
   auto meta = SerializeSafetensors({}, {{"framework", "pt"}});
   ASSERT_TRUE(meta.ok());
-  EXPECT_EQ(*meta, RawFile(R"({"__metadata__":{"framework":"pt"}})" "     "));
+  EXPECT_EQ(*meta, RawFile(R"({"__metadata__":{"framework":"pt"}})"
+                           "     "));
   const std::string data = LeBytes<float>({0, 1, 2, 3, 4, 5});
   auto one = SerializeSafetensors({InMemory("attn.0", DType::kF32, {1, 2, 3}, data)}, {});
   ASSERT_TRUE(one.ok());
-  EXPECT_EQ(*one, RawFile(R"({"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}})",
-                          data));
+  EXPECT_EQ(*one,
+            RawFile(R"({"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}})", data));
   EXPECT_EQ(one->substr(0, 8), std::string("\x40\0\0\0\0\0\0\0", 8));  // N = 64
 }
 
@@ -216,9 +227,9 @@ TEST(SafetensorsReader, MappedAndPreadFilesOnDiskReadTheSame) {
   for (int i = 0; i < 1000; ++i) values[i] = std::sin(static_cast<float>(i));
   const std::string bytes = LeBytes(values);
   const std::string path = TempPath("disk.safetensors");
-  ASSERT_TRUE(WriteSafetensorsFile(path, {InMemory("x", DType::kF32, {10, 100}, bytes)},
-                                   {{"k", "v"}})
-                  .ok());
+  ASSERT_TRUE(
+      WriteSafetensorsFile(path, {InMemory("x", DType::kF32, {10, 100}, bytes)}, {{"k", "v"}})
+          .ok());
   EXPECT_EQ(io::Env::Default().Stat(path + ".tmp"), io::PathKind::kMissing);
   for (bool mmap : {true, false}) {
     SCOPED_TRACE(mmap ? "mmap" : "pread");

@@ -1,8 +1,7 @@
 #include "tensorfile/safetensors/safetensors_writer.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <unordered_set>
 
 #include "tensorfile/safetensors/internal/header.h"
@@ -128,7 +127,8 @@ Status WriteSafetensors(ByteSink& sink, const std::vector<TensorToWrite>& tensor
   DOKJA_RETURN_IF_ERROR(sink.Append(AsBytes(header)));
   std::vector<std::byte> buffer;  // allocated on the first streamed tensor
   for (size_t i = 0; i < tensors.size(); ++i) {
-    DOKJA_RETURN_IF_ERROR(WriteTensorData(sink, tensors[i], sizes[i], options.buffer_bytes, &buffer));
+    DOKJA_RETURN_IF_ERROR(
+        WriteTensorData(sink, tensors[i], sizes[i], options.buffer_bytes, &buffer));
   }
   return Status::OK();
 }

@@ -53,8 +53,8 @@ TEST(SafetensorsWriter, StreamsTensorsInOrderedChunksOfAtMostTheBufferSize) {
 
 TEST(SafetensorsWriter, PadsTheHeaderWithSpacesToAMultipleOf8) {
   for (size_t name_len = 1; name_len <= 9; ++name_len) {
-    auto bytes = SerializeSafetensors({InMemory(std::string(name_len, 'n'), DType::kU8, {0}, "")},
-                                      {});
+    auto bytes =
+        SerializeSafetensors({InMemory(std::string(name_len, 'n'), DType::kU8, {0}, "")}, {});
     ASSERT_TRUE(bytes.ok());
     const uint64_t n = LoadLE<uint64_t>(bytes->data());
     EXPECT_EQ(n % 8, 0u) << name_len;
@@ -120,8 +120,7 @@ std::vector<size_t> ShardSizes(const std::vector<uint64_t>& tensor_bytes, uint64
     tensors.push_back(InMemory("t" + std::to_string(i), DType::kU8, {tensor_bytes[i]}, data[i]));
   }
   auto written = WriteShardedSafetensors(
-      "d", tensors, {},
-      {.max_shard_bytes = max, .open_sink = safetensors_test::MemEnvOpener(env)});
+      "d", tensors, {}, {.max_shard_bytes = max, .open_sink = safetensors_test::MemEnvOpener(env)});
   EXPECT_TRUE(written.ok()) << written.status().ToString();
   auto file = OpenShardedSafetensors(env, "d/model.safetensors.index.json");
   EXPECT_TRUE(file.ok()) << file.status().ToString();
@@ -140,16 +139,16 @@ TEST(SafetensorsWriter, ShardsGreedilyAndGivesOversizedTensorsTheirOwnShard) {
 TEST(SafetensorsWriter, ShardedWriteRejectsNoTensorsAndBadOptions) {
   EXPECT_EQ(WriteShardedSafetensors("d", {}, {}).status().code(), StatusCode::kInvalidArgument);
   const std::string b(4, '\0');
-  EXPECT_EQ(WriteShardedSafetensors("d", {InMemory("a", DType::kU8, {4}, b)}, {},
-                                    {.max_shard_bytes = 0})
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(WriteShardedSafetensors("d", {InMemory("a", DType::kU8, {4}, b)}, {},
-                                    {.prefix = "../x"})
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      WriteShardedSafetensors("d", {InMemory("a", DType::kU8, {4}, b)}, {}, {.max_shard_bytes = 0})
+          .status()
+          .code(),
+      StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      WriteShardedSafetensors("d", {InMemory("a", DType::kU8, {4}, b)}, {}, {.prefix = "../x"})
+          .status()
+          .code(),
+      StatusCode::kInvalidArgument);
 }
 
 }  // namespace

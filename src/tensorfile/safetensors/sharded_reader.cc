@@ -1,7 +1,6 @@
 // OpenSharded: a `*.safetensors.index.json` and the shards it names.
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -56,7 +55,8 @@ Status CheckShardName(const std::string& shard, const std::string& tensor,
   const std::string what = path + ": weight_map: tensor '" + tensor + "' names shard '" + shard;
   if (shard.empty()) return Status::Corrupt(what + "', an empty file name");
   if (shard.front() == '/' || shard.find('\\') != std::string::npos) {
-    return Status::Corrupt(what + "'; shard names must be relative paths inside the index's folder");
+    return Status::Corrupt(what +
+                           "'; shard names must be relative paths inside the index's folder");
   }
   for (char c : shard) {
     if (static_cast<unsigned char>(c) < 0x20) {
@@ -112,9 +112,8 @@ Result<ShardIndex> ReadIndex(io::Env& env, const std::string& path) {
   return index;
 }
 
-Result<LoadedFile> LoadShard(io::Env& env, const std::string& index_path,
-                             const std::string& shard, const ShardIndex& index,
-                             const io::OpenOptions& options) {
+Result<LoadedFile> LoadShard(io::Env& env, const std::string& index_path, const std::string& shard,
+                             const ShardIndex& index, const io::OpenOptions& options) {
   const std::string shard_path = io::JoinPath(io::DirName(index_path), shard);
   if (env.Stat(shard_path) == io::PathKind::kMissing) {
     const auto& tensors = index.tensors_by_shard.at(shard);
@@ -166,7 +165,8 @@ Result<std::unique_ptr<SafetensorsFile>> SafetensorsFile::OpenSharded(
   std::vector<LoadedFile> loaded;
   for (const auto& entry : index.tensors_by_shard) {
     shards.push_back(entry.first);
-    DOKJA_ASSIGN_OR_RETURN(LoadedFile file, LoadShard(env, index_path, entry.first, index, options));
+    DOKJA_ASSIGN_OR_RETURN(LoadedFile file,
+                           LoadShard(env, index_path, entry.first, index, options));
     loaded.push_back(std::move(file));
   }
   DOKJA_RETURN_IF_ERROR(CrossCheck(index, shards, loaded, index_path));

@@ -123,7 +123,8 @@ class ShardedCorrupt : public ::testing::Test {
 
 TEST_F(ShardedCorrupt, AcceptsTheConsistentBaseline) {
   EXPECT_TRUE(OpenIndex(R"({"weight_map":{"x":"a.safetensors","y":"a.safetensors",
-                                          "z":"b.safetensors"}})").ok());
+                                          "z":"b.safetensors"}})")
+                  .ok());
 }
 
 TEST_F(ShardedCorrupt, RejectsMissingShard) {
@@ -171,8 +172,8 @@ TEST_F(ShardedCorrupt, RejectsTensorListedTwiceInWeightMap) {
 
 TEST_F(ShardedCorrupt, RejectsPathTraversalInShardName) {
   env_.AddFile("evil.safetensors", Shard({"x"}));
-  ExpectRejected(OpenIndex(R"({"weight_map":{"x":"../evil.safetensors"}})"),
-                 StatusCode::kCorrupt, "'..'");
+  ExpectRejected(OpenIndex(R"({"weight_map":{"x":"../evil.safetensors"}})"), StatusCode::kCorrupt,
+                 "'..'");
   ExpectRejected(OpenIndex(R"({"weight_map":{"x":"sub/../../evil.safetensors"}})"),
                  StatusCode::kCorrupt, "'..'");
 }
@@ -199,7 +200,8 @@ TEST_F(ShardedCorrupt, KeepsIndexMetadataWithItsJsonTypes) {
   ASSERT_TRUE(OpenIndex(R"({"metadata":{"total_size":3,"total_parameters":3,"name":"m",
                                         "ok":true},
                             "weight_map":{"x":"a.safetensors","y":"a.safetensors",
-                                          "z":"b.safetensors"}})").ok());
+                                          "z":"b.safetensors"}})")
+                  .ok());
   auto file = OpenShardedSafetensors(env_, kIndex);
   ASSERT_TRUE(file.ok());
   EXPECT_EQ((*file)->metadata().Find("total_size")->type, MetaType::kU64);

@@ -1,7 +1,6 @@
 // WriteShardedSafetensors: greedy split by data bytes, then one index.json.
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "io/env.h"
 #include "tensorfile/safetensors/internal/writer.h"
@@ -71,8 +70,7 @@ Result<ShardedWriteResult> WriteShardedSafetensors(const std::string& dir,
   if (options.prefix.empty() || options.prefix.find('/') != std::string::npos) {
     return Status::InvalidArgument("shard prefix '" + options.prefix + "' must be a plain name");
   }
-  DOKJA_ASSIGN_OR_RETURN(std::vector<uint64_t> sizes,
-                         safetensors_internal::CheckTensors(tensors));
+  DOKJA_ASSIGN_OR_RETURN(std::vector<uint64_t> sizes, safetensors_internal::CheckTensors(tensors));
   const SinkOpener open = options.open_sink ? options.open_sink : SinkOpener(NewFileSink);
   const auto plan = PlanShards(sizes, options.max_shard_bytes);
   ShardedWriteResult result;

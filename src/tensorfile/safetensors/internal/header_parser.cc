@@ -5,7 +5,6 @@
 // 100 MB header can take many times that in memory. The handler checks each
 // event against a small state machine and stops at the first problem.
 #include <nlohmann/json.hpp>
-
 #include <unordered_set>
 
 #include "tensorfile/safetensors/internal/header.h"
@@ -54,11 +53,12 @@ class HeaderSax {
   bool end_object();
   bool start_array(std::size_t);
   bool end_array();
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& ex) {
     std::string what = ex.what();
     if (size_t cut = what.find("] "); cut != std::string::npos) what = what.substr(cut + 2);
-    return Fail("header is not valid JSON (byte " + std::to_string(position) + " of the header): " +
-                what);
+    return Fail("header is not valid JSON (byte " + std::to_string(position) +
+                " of the header): " + what);
   }
 
  private:
@@ -111,21 +111,31 @@ std::string HeaderSax::ArrayItemName() const {
 
 std::string HeaderSax::Expectation() const {
   switch (state_) {
-    case State::kBegin: return "header must be a JSON object";
-    case State::kRoot: return "header: expected a tensor name";
+    case State::kBegin:
+      return "header must be a JSON object";
+    case State::kRoot:
+      return "header: expected a tensor name";
     case State::kMetadataStart:
-    case State::kMetaObject: return "__metadata__ must be an object of strings";
-    case State::kMetaValue: return "__metadata__ key " + Quote(meta_key_) + " must be a string";
+    case State::kMetaObject:
+      return "__metadata__ must be an object of strings";
+    case State::kMetaValue:
+      return "__metadata__ key " + Quote(meta_key_) + " must be a string";
     case State::kTensorStart:
       return Tensor() + " must be an object with dtype, shape and data_offsets";
-    case State::kTensorObject: return Tensor() + ": expected a field name";
-    case State::kDType: return Tensor() + ": dtype must be a string";
-    case State::kShapeStart: return Tensor() + ": shape must be an array of non-negative integers";
-    case State::kShape: return ArrayItemName() + " must be a non-negative integer";
+    case State::kTensorObject:
+      return Tensor() + ": expected a field name";
+    case State::kDType:
+      return Tensor() + ": dtype must be a string";
+    case State::kShapeStart:
+      return Tensor() + ": shape must be an array of non-negative integers";
+    case State::kShape:
+      return ArrayItemName() + " must be a non-negative integer";
     case State::kOffsetsStart:
       return Tensor() + ": data_offsets must be an array [begin, end] of non-negative integers";
-    case State::kOffsets: return ArrayItemName() + " must be a non-negative integer";
-    case State::kDone: return "header: nothing may follow the root object";
+    case State::kOffsets:
+      return ArrayItemName() + " must be a non-negative integer";
+    case State::kDone:
+      return "header: nothing may follow the root object";
   }
   return "header";
 }
@@ -165,13 +175,18 @@ bool HeaderSax::string(json::string_t& s) {
 
 bool HeaderSax::start_object(std::size_t) {
   switch (state_) {
-    case State::kBegin: state_ = State::kRoot; return true;
-    case State::kMetadataStart: state_ = State::kMetaObject; return true;
+    case State::kBegin:
+      state_ = State::kRoot;
+      return true;
+    case State::kMetadataStart:
+      state_ = State::kMetaObject;
+      return true;
     case State::kTensorStart:
       state_ = State::kTensorObject;
       fields_seen_ = 0;
       return true;
-    default: return Unexpected("an object");
+    default:
+      return Unexpected("an object");
   }
 }
 
@@ -195,8 +210,10 @@ bool HeaderSax::key(json::string_t& k) {
       meta_key_ = std::move(k);
       state_ = State::kMetaValue;
       return true;
-    case State::kTensorObject: return TensorKey(k);
-    default: return Unexpected("a key");  // unreachable: keys only occur in objects
+    case State::kTensorObject:
+      return TensorKey(k);
+    default:
+      return Unexpected("a key");  // unreachable: keys only occur in objects
   }
 }
 
@@ -221,16 +238,22 @@ bool HeaderSax::TensorKey(const std::string& k) {
 
 bool HeaderSax::end_object() {
   switch (state_) {
-    case State::kRoot: state_ = State::kDone; return true;
-    case State::kMetaObject: state_ = State::kRoot; return true;
+    case State::kRoot:
+      state_ = State::kDone;
+      return true;
+    case State::kMetaObject:
+      state_ = State::kRoot;
+      return true;
     case State::kTensorObject:
-      for (auto [bit, name] : {std::pair{kFieldDType, "dtype"}, {kFieldShape, "shape"},
+      for (auto [bit, name] : {std::pair{kFieldDType, "dtype"},
+                               {kFieldShape, "shape"},
                                {kFieldOffsets, "data_offsets"}}) {
         if (!(fields_seen_ & bit)) return Fail(Tensor() + ": missing field '" + name + "'");
       }
       state_ = State::kRoot;
       return true;
-    default: return Unexpected("'}'");  // unreachable: the parser pairs braces
+    default:
+      return Unexpected("'}'");  // unreachable: the parser pairs braces
   }
 }
 
@@ -302,7 +325,8 @@ Result<RawHeader> ParseHeaderJson(std::string_view text, const std::string& path
                            " of the header)");
   }
   if (text.empty() || text.front() != '{') {
-    const std::string found = text.empty() ? "an empty header" : "'" + std::string(1, text[0]) + "'";
+    const std::string found =
+        text.empty() ? "an empty header" : "'" + std::string(1, text[0]) + "'";
     return Status::Corrupt(path + ": header must be a JSON object starting with '{', found " +
                            found);
   }
