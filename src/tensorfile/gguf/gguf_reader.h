@@ -54,7 +54,7 @@ struct GgufOptions {
   // Header bytes fetched per read while parsing.
   size_t header_chunk_bytes = size_t{1} << 20;  // 1 MiB: one read for most headers
   // Caps on metadata nesting and size.
-  gguf_internal::KvLimits kv_limits;
+  gguf_internal::KvLimits kv_limits{};
 };
 
 // An open GGUF file. Tensor offsets in TensorInfo are absolute.
