@@ -123,13 +123,16 @@ Status ReadShape(HeaderCursor& cur, std::vector<uint64_t>* shape) {
   return Status::OK();
 }
 
-Status ReadTensorInfo(HeaderCursor& cur, RawTensorInfo* raw) {
+Status ReadTensorInfo(HeaderCursor& cur, uint64_t tensor_idx, RawTensorInfo* raw) {
+  const std::string where = "tensor #" + std::to_string(tensor_idx);
   TensorInfo& t = raw->info;
   Status s = cur.ReadString(&t.name);
-  if (!s.ok()) return s.WithPrefix("name");
-  if (t.name.empty()) return Status::Corrupt("name is empty");
-  if (!gguf_internal::IsValidUtf8(t.name)) return Status::Corrupt("name is not valid UTF-8");
-  const std::string named = "'" + t.name + "'";
+  if (!s.ok()) return s.WithPrefix(where + ": name");
+  if (t.name.empty()) return Status::Corrupt(where + ": name is empty");
+  if (!gguf_internal::IsValidUtf8(t.name)) {
+    return Status::Corrupt(where + ": name is not valid UTF-8");
+  }
+  const std::string named = where + " '" + t.name + "'";
   s = ReadShape(cur, &t.shape);
   if (!s.ok()) return s.WithPrefix(named);
   uint32_t ggml_type = 0;
@@ -152,12 +155,11 @@ Status ReadTensorInfos(HeaderCursor& cur, uint64_t n_tensors, std::vector<RawTen
   out->resize(static_cast<size_t>(n_tensors));
   std::unordered_set<std::string_view> names;
   for (uint64_t tensor_idx = 0; tensor_idx < n_tensors; ++tensor_idx) {
-    const std::string where = "tensor #" + std::to_string(tensor_idx);
     RawTensorInfo& raw = (*out)[tensor_idx];
-    Status s = ReadTensorInfo(cur, &raw);
-    if (!s.ok()) return s.WithPrefix(where);
+    DOKJA_RETURN_IF_ERROR(ReadTensorInfo(cur, tensor_idx, &raw));
     if (!names.insert(raw.info.name).second) {
-      return Status::Corrupt(where + " '" + raw.info.name + "': duplicate tensor name");
+      return Status::Corrupt("tensor #" + std::to_string(tensor_idx) + " '" + raw.info.name +
+                             "': duplicate tensor name");
     }
   }
   return Status::OK();

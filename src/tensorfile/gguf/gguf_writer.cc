@@ -1,5 +1,6 @@
 #include "tensorfile/gguf/gguf_writer.h"
 
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <unordered_set>

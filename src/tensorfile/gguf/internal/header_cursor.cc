@@ -28,8 +28,8 @@ Status HeaderCursor::Fill(size_t n) {
 Status HeaderCursor::ReadBytes(size_t n, std::byte* dst) {
   if (n > remaining()) {
     return Status::Corrupt("truncated: need " + std::to_string(n) + " bytes at offset " +
-                           std::to_string(pos_) + " but the file ends at " +
-                           std::to_string(size_));
+                           std::to_string(pos_) + " but only " + std::to_string(remaining()) +
+                           " are left (the file ends at " + std::to_string(size_) + ")");
   }
   if (n == 0) return Status::OK();
   if (n > chunk_bytes_) {  // large strings skip the window

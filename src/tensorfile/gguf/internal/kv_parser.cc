@@ -72,9 +72,8 @@ Status KvParser::ParseValue(uint32_t type, uint32_t depth, MetaValue* out) {
     }
     case MetaType::kArray: return ParseArray(depth + 1, out);
   }
-  return Status::Corrupt("unknown value type " + std::to_string(type) + " at offset " +
-                         std::to_string(cursor_.offset()) + " (expected 0.." +
-                         std::to_string(kMetaTypeCount - 1) + ")");
+  // Callers check types with MinEncodedBytes first; this is a backstop.
+  return Status::Internal("unchecked value type " + std::to_string(type));
 }
 
 Status KvParser::ParseArray(uint32_t depth, MetaValue* out) {
@@ -167,6 +166,11 @@ Status ParseKvPairs(HeaderCursor& cursor, uint64_t n_kv, const KvLimits& limits,
     uint32_t type = 0;
     s = cursor.Read(&type);
     if (!s.ok()) return s.WithPrefix(named + ": value type");
+    if (MinEncodedBytes(type) == 0) {
+      return Status::Corrupt(named + ": value type " + std::to_string(type) + " at offset " +
+                             std::to_string(cursor.offset() - 4) + " is unknown (expected 0.." +
+                             std::to_string(kMetaTypeCount - 1) + ")");
+    }
     MetaValue value;
     s = parser.ParseValue(type, 0, &value);
     if (!s.ok()) return s.WithPrefix(named);
