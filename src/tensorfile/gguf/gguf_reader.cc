@@ -152,13 +152,16 @@ Status ReadTensorInfos(HeaderCursor& cur, uint64_t n_tensors, std::vector<RawTen
                            std::to_string(kMinTensorInfoBytes) + " bytes each but only " +
                            std::to_string(cur.remaining()) + " bytes follow the metadata");
   }
-  out->resize(static_cast<size_t>(n_tensors));
-  std::unordered_set<std::string_view> names;
+  // Grow as infos parse: an info takes ~25 bytes in the file but ~150 here.
+  out->reserve(static_cast<size_t>(std::min<uint64_t>(n_tensors, 4096)));
   for (uint64_t tensor_idx = 0; tensor_idx < n_tensors; ++tensor_idx) {
-    RawTensorInfo& raw = (*out)[tensor_idx];
-    DOKJA_RETURN_IF_ERROR(ReadTensorInfo(cur, tensor_idx, &raw));
-    if (!names.insert(raw.info.name).second) {
-      return Status::Corrupt("tensor #" + std::to_string(tensor_idx) + " '" + raw.info.name +
+    DOKJA_RETURN_IF_ERROR(ReadTensorInfo(cur, tensor_idx, &out->emplace_back()));
+  }
+  std::unordered_set<std::string_view> names;  // views into *out, which no longer grows
+  for (size_t tensor_idx = 0; tensor_idx < out->size(); ++tensor_idx) {
+    const std::string& name = (*out)[tensor_idx].info.name;
+    if (!names.insert(name).second) {
+      return Status::Corrupt("tensor #" + std::to_string(tensor_idx) + " '" + name +
                              "': duplicate tensor name");
     }
   }

@@ -1,10 +1,14 @@
 #include "tensorfile/gguf/internal/kv_parser.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
 namespace dokja::gguf_internal {
 namespace {
+
+// Items reserved before parsing an array; larger arrays grow as they parse.
+constexpr uint64_t kMaxReserveItems = 4096;
 
 class KvParser {
  public:
@@ -106,9 +110,11 @@ Status KvParser::ParseArray(uint32_t depth, MetaValue* out) {
   }
   MetaArray array;
   array.elem_type = static_cast<MetaType>(elem_type);
-  array.items.resize(static_cast<size_t>(count));
+  // Grow as items parse rather than trusting count up front: an item takes
+  // ~48 bytes here but may take 1 byte in the file.
+  array.items.reserve(static_cast<size_t>(std::min<uint64_t>(count, kMaxReserveItems)));
   for (uint64_t item_idx = 0; item_idx < count; ++item_idx) {
-    Status s = ParseValue(elem_type, depth, &array.items[item_idx]);
+    Status s = ParseValue(elem_type, depth, &array.items.emplace_back());
     if (!s.ok()) return s.WithPrefix("item " + std::to_string(item_idx));
   }
   out->value = std::move(array);
