@@ -4,7 +4,7 @@
 // as MetaValue typed with their GGUF type; arrays keep their element type and
 // may nest. Every count and length is checked against the bytes left in the
 // file before anything is allocated, and the total number of values and the
-// array nesting depth are capped (ParseLimits).
+// array nesting depth are capped (KvLimits).
 //
 // Messages name the field ("KV #3 'tokenizer.ggml.tokens': item 17: ...")
 // but not the file; OpenGguf prefixes the path.
