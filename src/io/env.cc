@@ -46,13 +46,11 @@ class PosixFile final : public RandomAccessFile {
   uint64_t size() const override { return size_; }
   bool mapped() const override { return map_.data() != nullptr || size_ == 0; }
 
+  // Always pread, even when mapped: a kernel copy into a reused buffer is
+  // cheaper than faulting the mapping in, and it never grows our page tables.
   Status Read(uint64_t offset, size_t n, std::byte* dst) const override {
     DOKJA_RETURN_IF_ERROR(CheckRange(offset, n));
     if (n == 0) return Status::OK();
-    if (map_.data() != nullptr) {
-      std::copy_n(map_.data() + offset, n, dst);
-      return Status::OK();
-    }
     return port::PreadFull(fd_, path_, offset, n, dst);
   }
 
@@ -63,8 +61,6 @@ class PosixFile final : public RandomAccessFile {
     return ByteView(map_.data() + offset, n);
   }
 
-  void WillRead(uint64_t offset, uint64_t n) const override { map_.AdviseSequential(offset, n); }
-  void Release(uint64_t offset, uint64_t n) const override { map_.AdviseDontNeed(offset, n); }
 
  private:
   std::string path_;

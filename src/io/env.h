@@ -32,16 +32,13 @@ class RandomAccessFile {
   virtual bool mapped() const = 0;
 
   // Copies [offset, offset + n) into dst. IOError if the range leaves the file.
+  // For bulk sequential reads into a reused buffer; use View() for zero-copy
+  // access to mapped bytes.
   virtual Status Read(uint64_t offset, size_t n, std::byte* dst) const = 0;
 
   // A zero-copy view of [offset, offset + n), valid while this object lives.
   // REQUIRES: mapped(). IOError if the range leaves the file.
   virtual Result<ByteView> View(uint64_t offset, size_t n) const = 0;
-
-  // Hints: [offset, offset + n) will be read soon, or is done with (so its
-  // pages can leave our resident set). No-ops where meaningless.
-  virtual void WillRead(uint64_t /*offset*/, uint64_t /*n*/) const {}
-  virtual void Release(uint64_t /*offset*/, uint64_t /*n*/) const {}
 
  protected:
   // Shared range check: OK when [offset, offset + n) lies inside the file.

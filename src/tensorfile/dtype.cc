@@ -5,6 +5,7 @@
 
 #include "base/bytes.h"
 #include "base/float_conv.h"
+#include "base/simd.h"
 
 namespace dokja {
 namespace {
@@ -59,6 +60,14 @@ constexpr bool TableIsInOrder() {
   return true;
 }
 static_assert(TableIsInOrder(), "kTraits must list every DType in enum order");
+
+DOKJA_VECTOR_CLONES void Bf16Row(const std::byte* src, uint64_t n, float* dst) {
+  for (uint64_t i = 0; i < n; ++i) dst[i] = Bf16ToF32(LoadLE<uint16_t>(src + 2 * i));
+}
+
+DOKJA_VECTOR_CLONES void F16Row(const std::byte* src, uint64_t n, float* dst) {
+  for (uint64_t i = 0; i < n; ++i) dst[i] = F16ToF32(LoadLE<uint16_t>(src + 2 * i));
+}
 
 template <typename T>
 void WidenInts(const std::byte* src, uint64_t n, float* dst) {
@@ -122,10 +131,10 @@ Status ConvertToF32(DType dtype, const std::byte* src, uint64_t n, float* dst) {
     case DType::kU64: WidenInts<uint64_t>(src, n, dst); return Status::OK();
     case DType::kI64: WidenInts<int64_t>(src, n, dst); return Status::OK();
     case DType::kF16:
-      for (uint64_t i = 0; i < n; ++i) dst[i] = F16ToF32(LoadLE<uint16_t>(src + 2 * i));
+      F16Row(src, n, dst);
       return Status::OK();
     case DType::kBF16:
-      for (uint64_t i = 0; i < n; ++i) dst[i] = Bf16ToF32(LoadLE<uint16_t>(src + 2 * i));
+      Bf16Row(src, n, dst);
       return Status::OK();
     case DType::kF32:
       std::memcpy(dst, src, n * sizeof(float));

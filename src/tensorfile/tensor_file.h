@@ -1,9 +1,9 @@
 // TensorFile: one read interface over safetensors (single or sharded) and GGUF.
 //
-// Opening parses and validates headers only; tensor bytes are read lazily,
-// through zero-copy views of read-only mappings where possible and pread
-// otherwise. Memory stays bounded however large the checkpoint: streaming
-// reads convert a chunk at a time and release its pages afterwards.
+// Opening parses and validates headers only; tensor bytes are read lazily:
+// row reads through zero-copy views of read-only mappings where possible,
+// streaming reads by pread into one reused buffer. Memory stays bounded
+// however large the checkpoint.
 //
 // Thread-safe: every method is const; the files never change under us.
 #pragma once
@@ -84,10 +84,11 @@ class TensorFile {
 
   // Streams the tensor as f32 in chunks of at most chunk_elems values (rounded
   // to whole blocks), calling fn(values, first_element_index, count). Memory
-  // used is one chunk; pages read are released afterwards. A non-OK status
-  // from fn stops the stream and is returned.
+  // used is one chunk (raw + f32), reused; bytes come by sequential pread, so
+  // nothing is mapped in and the resident set stays flat. A non-OK status from fn stops the stream
+  // and is returned.
   using ChunkFn = std::function<Status(const float* values, uint64_t first, uint64_t count)>;
-  Status StreamF32(const TensorInfo& t, const ChunkFn& fn, uint64_t chunk_elems = 1 << 20) const;
+  Status StreamF32(const TensorInfo& t, const ChunkFn& fn, uint64_t chunk_elems = 1 << 18) const;
 
  protected:
   TensorFile(std::vector<std::unique_ptr<io::RandomAccessFile>> files,

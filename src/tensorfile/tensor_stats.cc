@@ -1,12 +1,14 @@
 #include "tensorfile/tensor_stats.h"
 
+#include "base/simd.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 namespace dokja {
 
-void StatsAccumulator::Add(const float* values, uint64_t n) {
+DOKJA_VECTOR_CLONES void StatsAccumulator::Add(const float* values, uint64_t n) {
   // Eight independent lanes let the compiler vectorise the hot loop.
   constexpr int kLanes = 8;
   double sum[kLanes] = {}, sq[kLanes] = {};

@@ -95,31 +95,6 @@ Mapping::~Mapping() {
   if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
 }
 
-namespace {
-// Page-aligns [offset, offset + n) inside a mapping of `size` bytes.
-void PageRange(uint64_t size, uint64_t offset, uint64_t n, uint64_t* begin, uint64_t* len) {
-  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-  uint64_t end = std::min(size, offset + n);
-  *begin = offset / page * page;
-  *len = end > *begin ? end - *begin : 0;
-}
-}  // namespace
-
-void Mapping::AdviseSequential(uint64_t offset, uint64_t n) const {
-  if (data_ == nullptr || offset >= size_) return;
-  uint64_t begin, len;
-  PageRange(size_, offset, n, &begin, &len);
-  ::madvise(const_cast<std::byte*>(data_) + begin, len, MADV_SEQUENTIAL);
-  ::madvise(const_cast<std::byte*>(data_) + begin, len, MADV_WILLNEED);
-}
-
-void Mapping::AdviseDontNeed(uint64_t offset, uint64_t n) const {
-  if (data_ == nullptr || offset >= size_) return;
-  uint64_t begin, len;
-  PageRange(size_, offset, n, &begin, &len);
-  ::madvise(const_cast<std::byte*>(data_) + begin, len, MADV_DONTNEED);
-}
-
 Result<Mapping> MapReadOnly(const FileHandle& file, const std::string& path, uint64_t size) {
   Mapping m;
   if (size == 0) return m;
@@ -128,6 +103,10 @@ Result<Mapping> MapReadOnly(const FileHandle& file, const std::string& path, uin
   m.data_ = static_cast<const std::byte*>(p);
   m.size_ = size;
   return m;
+}
+
+void AdviseDropCache(const FileHandle& file) {
+  ::posix_fadvise(file.fd(), 0, 0, POSIX_FADV_DONTNEED);
 }
 
 PathKind StatPath(const std::string& path) {

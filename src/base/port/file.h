@@ -49,10 +49,6 @@ class Mapping {
   const std::byte* data() const { return data_; }
   uint64_t size() const { return size_; }
 
-  // Hints that [offset, offset + n) will be read sequentially soon / is no
-  // longer needed (lets the kernel drop those pages from our resident set).
-  void AdviseSequential(uint64_t offset, uint64_t n) const;
-  void AdviseDontNeed(uint64_t offset, uint64_t n) const;
 
  private:
   friend Result<Mapping> MapReadOnly(const FileHandle&, const std::string&, uint64_t);
@@ -62,6 +58,9 @@ class Mapping {
 
 // Maps a file of `size` bytes (size 0 gives an empty mapping, no syscall).
 Result<Mapping> MapReadOnly(const FileHandle& file, const std::string& path, uint64_t size);
+
+// Drops the file's clean pages from the page cache (benchmarks' cold reads).
+void AdviseDropCache(const FileHandle& file);
 
 enum class PathKind { kMissing, kFile, kDirectory, kOther };
 PathKind StatPath(const std::string& path);
