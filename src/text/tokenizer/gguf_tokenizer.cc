@@ -1,6 +1,6 @@
 // TokenizerFromGgufMetadata: fills a PipelineSpec from `tokenizer.ggml.*`,
 // following llama.cpp's llama_vocab::load for the keys and defaults.
-#include <variant>
+#include <variant>  // std::get_if on MetaValue
 
 #include "text/tokenizer/internal/pipeline_tokenizer.h"
 #include "text/tokenizer/tokenizer.h"
@@ -140,8 +140,10 @@ Status ReadModel(const Metadata& md, const std::string& model, PipelineSpec* spe
   DOKJA_ASSIGN_OR_RETURN(std::optional<std::string> pre, GetString(md, "tokenizer.ggml.pre"));
   DOKJA_ASSIGN_OR_RETURN(internal::GgufPreTokenizerSpec pre_spec,
                          internal::GgufPreTokenizerRules(pre.value_or("default")));
-  for (internal::SplitRule& rule : pre_spec.rules) spec->pre_tokenizer.emplace_back(std::move(rule));
-  spec->pre_tokenizer.emplace_back(internal::ByteLevelStep{false, false});
+  for (internal::SplitRule& rule : pre_spec.rules) {
+    spec->pre_tokenizer.push_back(internal::PreTokenizerStep::Split(std::move(rule)));
+  }
+  spec->pre_tokenizer.push_back(internal::PreTokenizerStep::ByteLevel(false, false));
   spec->bpe.ignore_merges = pre_spec.ignore_merges;
   spec->add_bos_default = pre_spec.ignore_merges;  // llama.cpp: Llama-3 family adds BOS
   return Status::OK();

@@ -144,7 +144,7 @@ struct PreTokenizer::Step {
 
 PreTokenizer::PreTokenizer(std::vector<Step> steps) : steps_(std::move(steps)) {
   for (const Step& step : steps_) {
-    if (std::holds_alternative<ByteLevelStep>(step.spec)) byte_level_ = true;
+    if (step.spec.kind == PreTokenizerStep::Kind::kByteLevel) byte_level_ = true;
   }
 }
 PreTokenizer::~PreTokenizer() = default;
@@ -153,15 +153,12 @@ Result<std::unique_ptr<PreTokenizer>> PreTokenizer::Create(std::vector<PreTokeni
   std::vector<Step> steps;
   for (PreTokenizerStep& spec : specs) {
     Step step;
-    if (const auto* rule = std::get_if<SplitRule>(&spec)) {
-      step.rule = *rule;
-    } else if (const auto* byte_level = std::get_if<ByteLevelStep>(&spec);
-               byte_level != nullptr && byte_level->use_regex) {
+    if (spec.kind == PreTokenizerStep::Kind::kSplit) {
+      step.rule = spec.split;
+    } else if (spec.kind == PreTokenizerStep::Kind::kByteLevel && spec.byte_level.use_regex) {
       step.rule = SplitRule{kGpt2Pattern, true, SplitBehavior::kIsolated, false};
-    } else if (const auto* meta = std::get_if<MetaspaceStep>(&spec)) {
-      if (meta->replacement.empty()) {
-        return Status::InvalidArgument("pre-tokenizer: Metaspace with an empty replacement");
-      }
+    } else if (spec.kind == PreTokenizerStep::Kind::kMetaspace && spec.metaspace.replacement.empty()) {
+      return Status::InvalidArgument("pre-tokenizer: Metaspace with an empty replacement");
     }
     if (!step.rule.pattern.empty()) {
       DOKJA_ASSIGN_OR_RETURN(step.pattern, CompileRule(step.rule));
@@ -235,15 +232,16 @@ std::vector<std::string> PreTokenizer::Run(std::string_view text, bool at_input_
     next.clear();
     for (size_t word_idx = 0; word_idx < words.size(); ++word_idx) {
       std::string word = std::move(words[word_idx]);
-      if (const auto* meta = std::get_if<MetaspaceStep>(&step.spec)) {
-        const bool prepend = meta->prepend == MetaspaceStep::Prepend::kAlways ||
-                             (meta->prepend == MetaspaceStep::Prepend::kFirst && at_input_start &&
+      if (step.spec.kind == PreTokenizerStep::Kind::kMetaspace) {
+        const MetaspaceStep& meta = step.spec.metaspace;
+        const bool prepend = meta.prepend == MetaspaceStep::Prepend::kAlways ||
+                             (meta.prepend == MetaspaceStep::Prepend::kFirst && at_input_start &&
                               word_idx == 0);
-        ApplyMetaspace(*meta, word, prepend, &next);
+        ApplyMetaspace(meta, word, prepend, &next);
         continue;
       }
-      const auto* byte_level = std::get_if<ByteLevelStep>(&step.spec);
-      if (byte_level != nullptr && byte_level->add_prefix_space && word[0] != ' ') {
+      const bool byte_level = step.spec.kind == PreTokenizerStep::Kind::kByteLevel;
+      if (byte_level && step.spec.byte_level.add_prefix_space && word[0] != ' ') {
         word.insert(0, " ");
       }
       const size_t first_new = next.size();
@@ -252,7 +250,7 @@ std::vector<std::string> PreTokenizer::Run(std::string_view text, bool at_input_
       } else {
         next.push_back(std::move(word));
       }
-      if (byte_level != nullptr) {
+      if (byte_level) {
         for (size_t i = first_new; i < next.size(); ++i) {
           std::string mapped;
           ByteUnicodeTable::Get().EncodeBytes(next[i], &mapped);

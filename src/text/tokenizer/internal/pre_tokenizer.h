@@ -12,7 +12,7 @@
 #pragma once
 
 #include <memory>
-#include <variant>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,7 +55,32 @@ struct MetaspaceStep {
   bool split = true;
 };
 
-using PreTokenizerStep = std::variant<SplitRule, ByteLevelStep, MetaspaceStep>;
+// One pre-tokenizer step; only the member named by `kind` is used.
+struct PreTokenizerStep {
+  enum class Kind { kSplit, kByteLevel, kMetaspace };
+  Kind kind = Kind::kSplit;
+  SplitRule split;
+  ByteLevelStep byte_level;
+  MetaspaceStep metaspace;
+
+  static PreTokenizerStep Split(SplitRule rule) {
+    PreTokenizerStep step;
+    step.split = std::move(rule);
+    return step;
+  }
+  static PreTokenizerStep ByteLevel(bool add_prefix_space, bool use_regex) {
+    PreTokenizerStep step;
+    step.kind = Kind::kByteLevel;
+    step.byte_level = {add_prefix_space, use_regex};
+    return step;
+  }
+  static PreTokenizerStep Metaspace(MetaspaceStep meta) {
+    PreTokenizerStep step;
+    step.kind = Kind::kMetaspace;
+    step.metaspace = std::move(meta);
+    return step;
+  }
+};
 
 class PreTokenizer {
  public:
