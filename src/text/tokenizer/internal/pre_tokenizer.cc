@@ -171,26 +171,30 @@ Result<std::unique_ptr<PreTokenizer>> PreTokenizer::Create(std::vector<PreTokeni
 
 namespace {
 
-// Splits one word by `pattern` with `rule`'s behaviour, appending to `out`.
-void SplitWord(const icu::RegexPattern& pattern, const SplitRule& rule, std::string_view word,
-               std::vector<std::string>* out) {
+// Splits one word with `matcher` and `rule`'s behaviour, appending to
+// `out`. `utext` is reused across words (utext_openUTF8 re-opens it).
+void SplitWord(icu::RegexMatcher& matcher, UTextPtr& utext, const SplitRule& rule,
+               std::string_view word, std::vector<std::string>* out) {
   UErrorCode status = U_ZERO_ERROR;
-  UTextPtr utext(utext_openUTF8(nullptr, word.data(), static_cast<int64_t>(word.size()), &status));
-  std::unique_ptr<icu::RegexMatcher> matcher(pattern.matcher(status));
-  if (U_FAILURE(status) || matcher == nullptr) {
+  UText* reopened = utext_openUTF8(utext.get(), word.data(), static_cast<int64_t>(word.size()), &status);
+  if (utext == nullptr) utext.reset(reopened);
+  if (U_FAILURE(status) || utext == nullptr) {
     out->emplace_back(word);  // ICU out of memory: keep the word whole
     return;
   }
-  matcher->reset(utext.get());
-  matcher->setStackLimit(0, status);  // backtracking stack on the heap, unbounded
+  matcher.reset(utext.get());
   std::vector<Segment> segments;
   size_t previous = 0;
-  while (U_SUCCESS(status) && matcher->find(status)) {
-    const auto begin = static_cast<size_t>(matcher->start64(status));
-    const auto end = static_cast<size_t>(matcher->end64(status));
+  while (U_SUCCESS(status) && matcher.find(status)) {
+    const auto begin = static_cast<size_t>(matcher.start64(status));
+    const auto end = static_cast<size_t>(matcher.end64(status));
     if (begin > previous) segments.push_back({previous, begin, false});
     if (end > begin) segments.push_back({begin, end, true});
     previous = end;
+  }
+  if (U_FAILURE(status)) {
+    out->emplace_back(word);  // ICU out of memory: keep the word whole
+    return;
   }
   if (word.size() > previous) segments.push_back({previous, word.size(), false});
   if (rule.invert) {
@@ -228,8 +232,16 @@ std::vector<std::string> PreTokenizer::Run(std::string_view text, bool at_input_
   if (text.empty()) return words;
   words.emplace_back(text);
   std::vector<std::string> next;
+  UTextPtr utext;
   for (const Step& step : steps_) {
     next.clear();
+    std::unique_ptr<icu::RegexMatcher> matcher;
+    if (step.pattern != nullptr) {
+      UErrorCode status = U_ZERO_ERROR;
+      matcher.reset(step.pattern->matcher(status));
+      if (U_FAILURE(status)) matcher.reset();  // ICU out of memory: this step splits nothing
+      if (matcher != nullptr) matcher->setStackLimit(0, status);  // heap stack, unbounded
+    }
     for (size_t word_idx = 0; word_idx < words.size(); ++word_idx) {
       std::string word = std::move(words[word_idx]);
       if (step.spec.kind == PreTokenizerStep::Kind::kMetaspace) {
@@ -245,8 +257,8 @@ std::vector<std::string> PreTokenizer::Run(std::string_view text, bool at_input_
         word.insert(0, " ");
       }
       const size_t first_new = next.size();
-      if (step.pattern != nullptr) {
-        SplitWord(*step.pattern, step.rule, word, &next);
+      if (matcher != nullptr) {
+        SplitWord(*matcher, utext, step.rule, word, &next);
       } else {
         next.push_back(std::move(word));
       }
