@@ -1,0 +1,52 @@
+// UTF-8 helpers and GPT-2's byte <-> unicode table.
+//
+// All functions are lenient: a byte that does not start a valid UTF-8
+// sequence counts as a one-byte "character", so every byte string splits into
+// characters without loss. Thread-safe: pure functions and immutable tables.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace dokja::text::internal {
+
+// Length in bytes of the UTF-8 character at text[offset], in [1, 4].
+// Malformed, truncated or overlong sequences count as one byte.
+// REQUIRES: offset < text.size().
+size_t Utf8CharLength(std::string_view text, size_t offset);
+
+// Decodes the character at text[offset]; malformed bytes decode to
+// 0xDC00 + byte (a lone surrogate, never produced by valid UTF-8).
+// REQUIRES: offset < text.size().
+char32_t Utf8Decode(std::string_view text, size_t offset, size_t* length);
+
+// Appends the UTF-8 encoding of `cp` (must be <= 0x10FFFF).
+void AppendUtf8(char32_t cp, std::string* out);
+
+// True when `text` is entirely valid UTF-8.
+bool IsValidUtf8(std::string_view text);
+
+// GPT-2 byte-level mapping: each byte becomes one printable codepoint
+// ('!'..'~', '¡'..'¬', '®'..'ÿ' map to themselves; the other 68 bytes map to
+// U+0100.. in byte order), so any byte string becomes a valid UTF-8 string.
+class ByteUnicodeTable {
+ public:
+  static const ByteUnicodeTable& Get();
+
+  // UTF-8 encoding of the codepoint for `byte`.
+  const std::string& Encode(uint8_t byte) const { return byte_to_utf8_[byte]; }
+  // Appends the mapped form of every byte of `bytes`.
+  void EncodeBytes(std::string_view bytes, std::string* out) const;
+  // Reverses EncodeBytes. Characters outside the table are copied unchanged.
+  void DecodeToBytes(std::string_view mapped, std::string* out) const;
+
+ private:
+  ByteUnicodeTable();
+  std::array<std::string, 256> byte_to_utf8_;
+  // codepoint -> byte + 1 for codepoints < 512; 0 means "not in the table".
+  std::array<uint16_t, 512> cp_to_byte_{};
+};
+
+}  // namespace dokja::text::internal
