@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   nlohmann-json3-dev libcli11-dev
+  libicu-dev                        # tokenizers: Unicode categories and regex
+  libopenblas-dev                   # the embedded engine's matrix products
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev          # fuzzers and sanitizer builds
 )

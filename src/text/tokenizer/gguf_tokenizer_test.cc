@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "text/tokenizer/testing/fixture_texts.h"
-#include "text/tokenizer/testing/gguf_kv_loader.h"
+#include "text/tokenizer/testing/gguf_metadata.h"
 #include "text/tokenizer/tokenizer.h"
 
 namespace dokja::text {
@@ -35,7 +35,7 @@ std::string Join(const std::vector<int32_t>& ids) {
 }
 
 std::unique_ptr<Tokenizer> LoadGgufTokenizer(const std::string& path) {
-  Result<Metadata> md = testing::LoadGgufKv(io::Env::Default(), path);
+  Result<Metadata> md = testing::LoadGgufMetadata(io::Env::Default(), path);
   EXPECT_TRUE(md.ok()) << md.status().ToString();
   if (!md.ok()) return nullptr;
   Result<std::unique_ptr<Tokenizer>> tok = TokenizerFromGgufMetadata(*md);

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "text/tokenizer/testing/fixture_texts.h"
-#include "text/tokenizer/testing/gguf_kv_loader.h"
+#include "text/tokenizer/testing/gguf_metadata.h"
 #include "text/tokenizer/tokenizer.h"
 
 namespace dokja::text {
@@ -19,7 +19,7 @@ TEST(HfTokenizer, Gpt2JsonGivesTheSameIdsAsTheGpt2GgufOnEveryTestText) {
   const std::string gguf_path = FixturesDir() + "/tokenizers/ggml-vocab-gpt-2.gguf";
   auto hf = MustLoad(io::Env::Default(), FixturesDir() + "/tokenizers/gpt2-hf/tokenizer.json");
   ASSERT_NE(hf, nullptr);
-  auto md = testing::LoadGgufKv(io::Env::Default(), gguf_path);
+  auto md = testing::LoadGgufMetadata(io::Env::Default(), gguf_path);
   ASSERT_TRUE(md.ok()) << md.status().ToString();
   auto gguf = TokenizerFromGgufMetadata(*md);
   ASSERT_TRUE(gguf.ok()) << gguf.status().ToString();
