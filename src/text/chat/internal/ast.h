@@ -21,7 +21,8 @@ using ExprPtr = std::unique_ptr<Expr>;
 enum class ExprKind : uint8_t {
   kLiteral,    // literal
   kName,       // name
-  kList,       // children: items (tuples are lists too)
+  kList,       // children: items
+  kTuple,      // children: items
   kDict,       // children: key0, value0, key1, value1, ...
   kUnary,      // name: "not", "-", "+"; children[0]
   kBinary,     // name: operator ("+", "and", "~", "in", ...); children[0], children[1]

@@ -260,12 +260,14 @@ Result<Value> Evaluator::EvalChecked(const Expr& expr) {
       return expr.literal;
     case ExprKind::kName:
       return Lookup(expr.name);
-    case ExprKind::kList: {
+    case ExprKind::kList:
+    case ExprKind::kTuple: {
       ValueList items;
       for (const ExprPtr& child : expr.children) {
         DOKJA_ASSIGN_OR_RETURN(Value item, Eval(*child));
         items.push_back(std::move(item));
       }
+      if (expr.kind == ExprKind::kTuple) return Value::Tuple(std::move(items));
       return Value::List(std::move(items));
     }
     case ExprKind::kDict:

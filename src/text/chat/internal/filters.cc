@@ -210,7 +210,7 @@ Result<Value> Items(const Value& v, const CallArgs& args, const BuiltinContext&)
   if (!v.is_dict()) return Status::InvalidArgument("filter 'items' can only be used on a mapping");
   ValueList pairs;
   for (const auto& [key, value] : v.as_dict().entries()) {
-    pairs.push_back(Value::List({Value::String(key), value}));
+    pairs.push_back(Value::Tuple({Value::String(key), value}));
   }
   return Value::List(std::move(pairs));
 }
@@ -310,7 +310,7 @@ Result<Value> Round(const Value& v, const CallArgs& args, const BuiltinContext&)
   const double scale = std::pow(10.0, static_cast<double>(b.GetOr(0, Value::Int(0)).as_int()));
   const std::string method = b.GetOr(1, Value::String("common")).Str();
   double x = v.as_float() * scale;
-  if (method == "common") x = std::round(x);
+  if (method == "common") x = std::nearbyint(x);  // Python rounds half to even
   else if (method == "floor") x = std::floor(x);
   else if (method == "ceil") x = std::ceil(x);
   else return Status::InvalidArgument("round: method must be common, ceil or floor");
@@ -362,7 +362,7 @@ Result<Value> DictSort(const Value& v, const CallArgs& args, const BuiltinContex
   const bool by_value = b.GetOr(1, Value::String("key")).Str() == "value";
   ValueList pairs, keys;
   for (const auto& [key, value] : v.as_dict().entries()) {
-    pairs.push_back(Value::List({Value::String(key), value}));
+    pairs.push_back(Value::Tuple({Value::String(key), value}));
     DOKJA_ASSIGN_OR_RETURN(Value sort_key, SortKey(by_value ? value : Value::String(key), nullptr,
                                                    b.GetOr(0, Value::Bool(false)).Truthy()));
     keys.push_back(std::move(sort_key));

@@ -140,7 +140,7 @@ Result<Value> DictMethod(const ValueDict& d, std::string_view name, const CallAr
   }
   ValueList out;
   for (const auto& [key, value] : d.entries()) {
-    if (name == "items") out.push_back(Value::List({Value::String(key), value}));
+    if (name == "items") out.push_back(Value::Tuple({Value::String(key), value}));
     else if (name == "keys") out.push_back(Value::String(key));
     else out.push_back(value);
   }

@@ -107,7 +107,7 @@ std::string_view PyTypeName(const Value& v) {
     case Value::Kind::kInt: return "int";
     case Value::Kind::kFloat: return "float";
     case Value::Kind::kString: return "str";
-    case Value::Kind::kList: return "list";
+    case Value::Kind::kList: return v.is_tuple() ? "tuple" : "list";
     case Value::Kind::kDict: return v.is_namespace() ? "Namespace" : "dict";
     case Value::Kind::kMacro: return "Macro";
   }
@@ -292,6 +292,7 @@ Result<Value> Slice(const Value& obj, const Value& start, const Value& stop, con
     }
   }
   if (obj.is_string()) return Value::String(EncodeUtf8(picked));
+  if (obj.is_tuple()) return Value::Tuple(std::move(items));
   return Value::List(std::move(items));
 }
 

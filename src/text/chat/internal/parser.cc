@@ -317,7 +317,7 @@ Result<StmtPtr> Parser::ParseSet(SourcePos pos) {
   DOKJA_ASSIGN_OR_RETURN(stmt->expr, ParseExpression());
   if (IsOp(",")) {  // `set a = x, y` builds a tuple
     auto tuple = std::make_unique<Expr>();
-    tuple->kind = ExprKind::kList;
+    tuple->kind = ExprKind::kTuple;
     tuple->pos = stmt->expr->pos;
     tuple->children.push_back(std::move(stmt->expr));
     while (SkipOp(",")) {
@@ -561,7 +561,7 @@ Result<ExprPtr> Parser::ParsePrimary() {
     default:
       break;
   }
-  if (SkipOp("(")) return ParseSequence(t.pos, ")", ExprKind::kList);
+  if (SkipOp("(")) return ParseSequence(t.pos, ")", ExprKind::kTuple);
   if (SkipOp("[")) return ParseSequence(t.pos, "]", ExprKind::kList);
   if (SkipOp("{")) return ParseDict(t.pos);
   return Fail(t, "unexpected " + Describe(t) + " in expression");

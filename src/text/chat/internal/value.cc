@@ -34,6 +34,12 @@ Value Value::List(ValueList items) {
   return Value(std::make_shared<ValueList>(std::move(items)));
 }
 
+Value Value::Tuple(ValueList items) {
+  Value v = List(std::move(items));
+  v.is_tuple_ = true;
+  return v;
+}
+
 Value Value::Dict(ValueDict dict) {
   return Value(std::make_shared<ValueDict>(std::move(dict)));
 }
@@ -75,7 +81,7 @@ std::string_view Value::TypeName() const {
     case Kind::kInt: return "int object";
     case Kind::kFloat: return "float object";
     case Kind::kString: return "str object";
-    case Kind::kList: return "list object";
+    case Kind::kList: return is_tuple_ ? "tuple object" : "list object";
     case Kind::kDict: return is_namespace_ ? "Namespace object" : "dict object";
     case Kind::kMacro: return "Macro object";
   }
@@ -100,12 +106,13 @@ std::string Value::Repr() const {
     case Kind::kString: return ReprString(as_string());
     case Kind::kMacro: return "<Macro>";
     case Kind::kList: {
-      std::string out = "[";
+      std::string out = is_tuple_ ? "(" : "[";
       for (size_t i = 0; i < as_list().size(); ++i) {
         if (i > 0) out += ", ";
         out += as_list()[i].Repr();
       }
-      return out + "]";
+      if (is_tuple_ && as_list().size() == 1) out += ",";
+      return out + (is_tuple_ ? ")" : "]");
     }
     case Kind::kDict: {
       std::string out = is_namespace_ ? "<Namespace {" : "{";
@@ -134,6 +141,7 @@ bool Equals(const Value& a, const Value& b) {
     case Value::Kind::kString:
       return a.as_string() == b.as_string();
     case Value::Kind::kList: {
+      if (a.is_tuple() != b.is_tuple()) return false;
       const ValueList& x = a.as_list();
       const ValueList& y = b.as_list();
       if (x.size() != y.size()) return false;

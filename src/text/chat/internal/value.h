@@ -2,7 +2,7 @@
 //
 // Mirrors the Python objects a chat template sees under jinja2: Undefined,
 // None, bool, int, float, str, list and dict (insertion-ordered, string keys),
-// plus namespace() objects and macros. Lists and dicts are shared, like Python
+// plus tuples, namespace() objects and macros. Lists and dicts are shared, like Python
 // references; only namespaces are ever mutated after construction.
 //
 // Thread-safety: a Value is safe to read from many threads as long as nobody
@@ -62,6 +62,8 @@ class Value {
   static Value Float(double d) { return Value(d); }
   static Value String(std::string s) { return Value(std::move(s)); }
   static Value List(ValueList items);
+  // A Python tuple: a list that prints as (a, b). dict.items() yields these.
+  static Value Tuple(ValueList items);
   static Value Dict(ValueDict dict);
   // A namespace(): a dict whose attributes `set ns.x = ...` may assign.
   static Value Namespace(ValueDict dict);
@@ -77,6 +79,7 @@ class Value {
   bool is_number() const { return is_int() || is_float() || is_bool(); }
   bool is_string() const { return kind() == Kind::kString; }
   bool is_list() const { return kind() == Kind::kList; }
+  bool is_tuple() const { return is_list() && is_tuple_; }
   bool is_dict() const { return kind() == Kind::kDict; }
   bool is_namespace() const { return is_dict() && is_namespace_; }
   bool is_macro() const { return kind() == Kind::kMacro; }
@@ -110,6 +113,7 @@ class Value {
 
   Storage v_;
   bool is_namespace_ = false;
+  bool is_tuple_ = false;
 };
 
 // Python ==: 1 == 1.0 == True; lists and dicts compare by content.
