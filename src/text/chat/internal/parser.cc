@@ -161,7 +161,7 @@ Result<Body> Parser::ParseBody(std::initializer_list<std::string_view> ends) {
     if (t.kind == TokenKind::kEof) {
       if (ends.size() == 0) return body;
       return Fail(t, "template ends inside a block; expected '{% " +
-                         std::string(*ends.begin()) + " %}'");
+                         std::string(*(ends.end() - 1)) + " %}'");
     }
     if (t.kind == TokenKind::kText) {
       auto stmt = std::make_unique<Stmt>();
@@ -186,9 +186,12 @@ Result<Body> Parser::ParseBody(std::initializer_list<std::string_view> ends) {
           return body;
         }
       }
-      if (ends.size() == 0 && Peek(1).kind == TokenKind::kName &&
-          Peek(1).text.rfind("end", 0) == 0) {
-        return Fail(Peek(1), "unexpected '" + Peek(1).text + "' with no open block");
+      const Token& tag = Peek(1);
+      if (tag.kind == TokenKind::kName &&
+          (tag.text.rfind("end", 0) == 0 || tag.text == "elif" || tag.text == "else")) {
+        if (ends.size() == 0) return Fail(tag, "unexpected '" + tag.text + "' with no open block");
+        return Fail(tag, "unexpected '" + tag.text + "'; expected '{% " +
+                             std::string(*(ends.end() - 1)) + " %}'");
       }
       DOKJA_RETURN_IF_ERROR(ParseStatement(body));
     }
@@ -625,7 +628,8 @@ Result<ExprPtr> Parser::ParsePostfix(ExprPtr node) {
     } else if (IsOp("(")) {
       auto call = std::make_unique<Expr>();
       call->kind = ExprKind::kCall;
-      call->pos = Next().pos;
+      call->pos = node->pos;  // report calls where the callee starts
+      Next();
       call->children.push_back(std::move(node));
       DOKJA_RETURN_IF_ERROR(ParseCallArgs(*call));
       node = std::move(call);
@@ -674,7 +678,8 @@ Result<ExprPtr> Parser::ParseFilterExpr(ExprPtr node) {
     } else if (IsOp("(")) {
       auto call = std::make_unique<Expr>();
       call->kind = ExprKind::kCall;
-      call->pos = Next().pos;
+      call->pos = node->pos;  // report calls where the callee starts
+      Next();
       call->children.push_back(std::move(node));
       DOKJA_RETURN_IF_ERROR(ParseCallArgs(*call));
       node = std::move(call);
