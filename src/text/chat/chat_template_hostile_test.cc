@@ -88,9 +88,12 @@ TEST(ChatTemplateHostile, DeepNestingIsRejectedNotAStackOverflow) {
 TEST(ChatTemplateHostile, RunawayRecursionAndLoopsHitTheirLimits) {
   ExpectError(RenderStatus("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"),
               StatusCode::kInvalidArgument, "recursed deeper than 512");
+  ChatRenderOptions few_steps;
+  few_steps.max_steps = 20000;
   ExpectError(RenderStatus("{% for a in range(1000) %}{% for b in range(1000) %}"
-                           "{% for c in range(1000) %}{% endfor %}{% endfor %}{% endfor %}"),
-              StatusCode::kInvalidArgument, "exceeded 1000000 loop iterations");
+                           "{% for c in range(1000) %}{% endfor %}{% endfor %}{% endfor %}",
+                           few_steps),
+              StatusCode::kInvalidArgument, "exceeded 20000 loop iterations");
   ExpectError(RenderStatus("{% for i in range(10000000000) %}{% endfor %}"),
               StatusCode::kInvalidArgument, "exceeds the size limit");
 }
@@ -108,6 +111,38 @@ TEST(ChatTemplateHostile, OutputAndStringBombsHitTheSizeCap) {
                            options),
               StatusCode::kInvalidArgument, "exceeds");
   ExpectError(RenderStatus("{{ 2 ** 100 }}"), StatusCode::kUnsupported, "overflows");
+}
+
+TEST(ChatTemplateHostile, SharedAndSelfReferencingValuesCannotExplode) {
+  // Doubling a nested list 64 times would print 2^64 items.
+  ExpectError(RenderStatus("{% set ns = namespace(a=[1]) %}{% for i in range(64) %}"
+                           "{% set ns.a = [ns.a, ns.a] %}{% endfor %}{{ ns.a }}"),
+              StatusCode::kInvalidArgument, "-byte limit");
+  ExpectError(RenderStatus("{% set ns = namespace(a=[]) %}{% for i in range(1000) %}"
+                           "{% set ns.a = [ns.a] %}{% endfor %}{{ ns.a }}"),
+              StatusCode::kInvalidArgument, "nests deeper than 100 levels");
+  ExpectError(RenderStatus("{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}"),
+              StatusCode::kUnsupported, "namespace objects cannot be stored");
+  ExpectError(RenderStatus("{% set ns = namespace() %}{% set l = [ns] %}"),
+              StatusCode::kUnsupported, "namespace objects cannot be stored");
+  ExpectError(RenderStatus("{% set ns = namespace() %}{{ namespace(inner=ns) }}"),
+              StatusCode::kUnsupported, "namespace objects cannot be stored");
+}
+
+TEST(ChatTemplateHostile, StringBlowUpsAreRefusedBeforeAllocating) {
+  ChatRenderOptions options;
+  options.max_output_bytes = 1 << 20;
+  const std::string big = "{% set s = 'ab' * 200000 %}";
+  ExpectError(RenderStatus(big + "{{ s | replace('a', s) }}", options), StatusCode::kInvalidArgument,
+              "replace: result exceeds");
+  ExpectError(RenderStatus(big + "{{ s.replace('a', s) }}", options), StatusCode::kInvalidArgument,
+              "str.replace: result too large");
+  ExpectError(RenderStatus(big + "{{ s | list | length }}", options), StatusCode::kInvalidArgument,
+              "limit");
+  ExpectError(RenderStatus(big + "{{ s.split('a') | length }}", options),
+              StatusCode::kInvalidArgument, "too many parts");
+  ExpectError(RenderStatus(big + "{{ [s] * 100 }}", options), StatusCode::kInvalidArgument, "limit");
+  EXPECT_TRUE(RenderStatus(big + "{{ s | length }}", options).ok());
 }
 
 TEST(ChatTemplateHostile, RuntimeErrorsNameTheProblemAndPlace) {

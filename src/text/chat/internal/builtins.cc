@@ -154,7 +154,7 @@ Result<Value> Range(const CallArgs& args, const BuiltinContext& ctx) {
   if (step == 0) return Status::InvalidArgument("range() arg 3 must not be zero");
   const double count = std::max(0.0, std::ceil((static_cast<double>(stop) - static_cast<double>(start)) /
                                                static_cast<double>(step)));
-  if (count > static_cast<double>(ctx.max_result_bytes / 8)) {
+  if (count > static_cast<double>(ctx.max_result_bytes / sizeof(Value))) {
     return Status::InvalidArgument("range of " + FormatPyFloat(count).substr(0, 20) +
                                    " items exceeds the size limit");
   }

@@ -58,7 +58,8 @@ Result<bool> ApplyTest(std::string_view name, const Value& input, const CallArgs
 
 // True when `obj.name(...)` is a Python method we implement for obj's type.
 bool HasMethod(const Value& obj, std::string_view name);
-Result<Value> CallMethod(const Value& obj, std::string_view name, const CallArgs& args);
+Result<Value> CallMethod(const Value& obj, std::string_view name, const CallArgs& args,
+                         const BuiltinContext& ctx);
 
 // Global functions: range, namespace, dict, strftime_now. raise_exception is
 // handled by the evaluator because its message is the error itself.

@@ -1,7 +1,6 @@
 #include "text/chat/internal/evaluator.h"
 
 #include <algorithm>
-#include <unordered_map>
 #include <vector>
 
 #include "text/chat/internal/operators.h"
@@ -29,7 +28,7 @@ class Evaluator {
       : builtins_(builtins), limits_(limits) {
     builtins_.max_result_bytes = limits.max_output_bytes;
     frames_.emplace_back();
-    for (const auto& [key, value] : context.entries()) frames_[0][key] = value;
+    for (const auto& [key, value] : context.entries()) frames_[0].emplace_back(key, value);
   }
 
   Result<std::string> Run(const Body& body) {
@@ -40,7 +39,10 @@ class Evaluator {
   }
 
  private:
-  using Frame = std::unordered_map<std::string, Value>;
+  // A scope's names; small, so a flat vector beats a hash map here.
+  using Frame = std::vector<std::pair<std::string, Value>>;
+  static Value* Find(Frame& frame, std::string_view name);
+  static const Value* Find(const Frame& frame, std::string_view name);
 
   struct DepthGuard {
     explicit DepthGuard(int& d) : depth(d) { ++depth; }
@@ -52,7 +54,9 @@ class Evaluator {
   Status Append(SourcePos pos, std::string& out, std::string_view text) const;
 
   Value Lookup(const std::string& name) const;
-  void Assign(const std::string& name, Value value) { frames_.back()[name] = std::move(value); }
+  void Assign(const std::string& name, Value value);
+  // Fails for values too large or deep, or holding a namespace (see ValueStats).
+  Status CheckValue(SourcePos pos, const Value& v) const;
   Status AssignTargets(const Stmt& stmt, const std::vector<std::string>& targets, Value value);
 
   Result<Flow> ExecBody(const Body& body, std::string& out);
@@ -63,6 +67,7 @@ class Evaluator {
   Status ExecSet(const Stmt& stmt);
 
   Result<Value> Eval(const Expr& expr);
+  // Eval without the depth and value checks.
   Result<Value> EvalChecked(const Expr& expr);
   Result<Value> EvalUnary(const Expr& expr);
   Result<Value> EvalBinary(const Expr& expr);
@@ -105,12 +110,53 @@ Status Evaluator::Append(SourcePos pos, std::string& out, std::string_view text)
   return Status::OK();
 }
 
+Value* Evaluator::Find(Frame& frame, std::string_view name) {
+  for (auto& [key, value] : frame) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+const Value* Evaluator::Find(const Frame& frame, std::string_view name) {
+  for (const auto& [key, value] : frame) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+void Evaluator::Assign(const std::string& name, Value value) {
+  if (Value* existing = Find(frames_.back(), name)) {
+    *existing = std::move(value);
+  } else {
+    frames_.back().emplace_back(name, std::move(value));
+  }
+}
+
 Value Evaluator::Lookup(const std::string& name) const {
   for (size_t i = frames_.size(); i-- > std::max<size_t>(scope_base_, 1);) {
-    if (auto it = frames_[i].find(name); it != frames_[i].end()) return it->second;
+    if (const Value* v = Find(frames_[i], name)) return *v;
   }
-  if (auto it = frames_[0].find(name); it != frames_[0].end()) return it->second;
+  if (const Value* v = Find(frames_[0], name)) return *v;
   return Value::Undefined("'" + name + "' is undefined");
+}
+
+Status Evaluator::CheckValue(SourcePos pos, const Value& v) const {
+  if (!v.is_list() && !v.is_dict() && !v.is_string()) return Status::OK();
+  const ValueStats stats = v.Stats();
+  if (stats.weight > limits_.max_output_bytes) {
+    return ErrorAt(pos, StatusCode::kInvalidArgument,
+                   "value of about " + std::to_string(stats.weight) + " bytes exceeds the " +
+                       std::to_string(limits_.max_output_bytes) + "-byte limit");
+  }
+  if (stats.depth > kMaxValueDepth) {
+    return ErrorAt(pos, StatusCode::kInvalidArgument,
+                   "value nests deeper than " + std::to_string(kMaxValueDepth) + " levels");
+  }
+  if (stats.contains_namespace) {
+    return ErrorAt(pos, StatusCode::kUnsupported,
+                   "namespace objects cannot be stored inside lists, dicts or namespaces");
+  }
+  return Status::OK();
 }
 
 Status Evaluator::AssignTargets(const Stmt& stmt, const std::vector<std::string>& targets,
@@ -119,7 +165,7 @@ Status Evaluator::AssignTargets(const Stmt& stmt, const std::vector<std::string>
     Assign(targets[0], std::move(value));
     return Status::OK();
   }
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, At(stmt.pos, Iterate(value)));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, At(stmt.pos, Iterate(value, limits_.max_output_bytes)));
   if (items.size() != targets.size()) {
     return ErrorAt(stmt.pos, StatusCode::kInvalidArgument,
                    "cannot unpack " + std::to_string(items.size()) + " values into " +
@@ -187,7 +233,8 @@ Result<Flow> Evaluator::ExecIf(const Stmt& stmt, std::string& out) {
 // The items a for loop visits, after its `if` filter (which sees each item bound).
 Result<ValueList> Evaluator::LoopItems(const Stmt& stmt) {
   DOKJA_ASSIGN_OR_RETURN(Value iterable, Eval(*stmt.expr));
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, At(stmt.expr->pos, Iterate(iterable)));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items,
+                         At(stmt.expr->pos, Iterate(iterable, limits_.max_output_bytes)));
   if (stmt.condition == nullptr) return items;
   ValueList kept;
   for (Value& item : items) {
@@ -225,7 +272,7 @@ Result<Flow> Evaluator::ExecFor(const Stmt& stmt, std::string& out) {
   for (size_t i = 0; i < items.size(); ++i) {
     DOKJA_RETURN_IF_ERROR(CountStep(stmt.pos));
     frames_.emplace_back();
-    frames_.back()["loop"] = LoopInfo(items, i);
+    frames_.back().emplace_back("loop", LoopInfo(items, i));
     Status bound = AssignTargets(stmt, stmt.targets, items[i]);
     Result<Flow> flow = bound.ok() ? ExecBody(stmt.bodies[0], out) : Result<Flow>(bound);
     frames_.pop_back();
@@ -244,6 +291,10 @@ Status Evaluator::ExecSet(const Stmt& stmt) {
     return ErrorAt(stmt.pos, StatusCode::kInvalidArgument,
                    "cannot assign attribute on non-namespace object '" + stmt.targets[0] + "'");
   }
+  if (value.is_namespace()) {
+    return ErrorAt(stmt.pos, StatusCode::kUnsupported,
+                   "namespace objects cannot be stored inside lists, dicts or namespaces");
+  }
   target.mutable_namespace().Set(stmt.attr, std::move(value));
   return Status::OK();
 }
@@ -251,7 +302,9 @@ Status Evaluator::ExecSet(const Stmt& stmt) {
 Result<Value> Evaluator::Eval(const Expr& expr) {
   DepthGuard guard(depth_);
   DOKJA_RETURN_IF_ERROR(CheckDepth(expr.pos));
-  return EvalChecked(expr);
+  DOKJA_ASSIGN_OR_RETURN(Value v, EvalChecked(expr));
+  DOKJA_RETURN_IF_ERROR(CheckValue(expr.pos, v));
+  return v;
 }
 
 Result<Value> Evaluator::EvalChecked(const Expr& expr) {
@@ -394,7 +447,9 @@ Result<Value> Evaluator::EvalCall(const Expr& expr) {
   if (callee.kind == ExprKind::kGetAttr) {  // obj.method(...)
     DOKJA_ASSIGN_OR_RETURN(Value obj, Eval(*callee.children[0]));
     if (obj.is_undefined()) return Locate(expr.pos, UndefinedError(obj));
-    if (HasMethod(obj, callee.name)) return At(expr.pos, CallMethod(obj, callee.name, args));
+    if (HasMethod(obj, callee.name)) {
+      return At(expr.pos, CallMethod(obj, callee.name, args, builtins_));
+    }
     DOKJA_ASSIGN_OR_RETURN(Value member, At(expr.pos, GetAttr(obj, callee.name)));
     if (member.is_macro()) return CallMacro(*member.as_macro(), args, expr.pos);
     return ErrorAt(expr.pos, StatusCode::kInvalidArgument,

@@ -27,7 +27,7 @@ std::optional<std::string> OptionalString(const Value* v) {
 Result<Value> LookupPath(const Value& item, const Value& path) {
   if (path.is_int()) return GetItem(item, path);
   Value current = item;
-  for (const std::string& part : PySplit(path.Str(), std::string("."), -1, false)) {
+  for (const std::string& part : PySplit(path.Str(), std::string("."), 64, false)) {
     int64_t index = 0;
     const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), index);
     if (ec == std::errc() && ptr == part.data() + part.size()) {
@@ -38,6 +38,9 @@ Result<Value> LookupPath(const Value& item, const Value& path) {
   }
   return current;
 }
+
+// Most pieces a split may produce before its Values would exceed the size cap.
+size_t MaxParts(const BuiltinContext& ctx) { return ctx.max_result_bytes / sizeof(Value); }
 
 Result<Value> Trim(const Value& v, const CallArgs& args, const BuiltinContext&) {
   DOKJA_BIND_ARGS(b, "filter 'trim'", "chars");
@@ -111,16 +114,16 @@ Result<Value> Default(const Value& v, const CallArgs& args, const BuiltinContext
   return use_default ? b.GetOr(0, Value::String("")) : v;
 }
 
-Result<Value> First(const Value& v, const CallArgs& args, const BuiltinContext&) {
+Result<Value> First(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
   DOKJA_BIND_ARGS(b, "filter 'first'");
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   if (items.empty()) return Value::Undefined("No first item, sequence was empty.");
   return items.front();
 }
 
-Result<Value> Last(const Value& v, const CallArgs& args, const BuiltinContext&) {
+Result<Value> Last(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
   DOKJA_BIND_ARGS(b, "filter 'last'");
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   if (items.empty()) return Value::Undefined("No last item, sequence was empty.");
   return items.back();
 }
@@ -128,7 +131,7 @@ Result<Value> Last(const Value& v, const CallArgs& args, const BuiltinContext&) 
 Result<Value> Join(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
   DOKJA_BIND_ARGS(b, "filter 'join'", "d", "attribute");
   const std::string sep = b.GetOr(0, Value::String("")).Str();
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
     if (i > 0) out += sep;
@@ -150,12 +153,12 @@ Result<Value> Replace(const Value& v, const CallArgs& args, const BuiltinContext
     return Status::InvalidArgument("filter 'replace' needs old and new strings");
   }
   const Value count = b.GetOr(2, Value::None());
-  std::string out = PyReplace(v.Str(), b.Get(0)->Str(), b.Get(1)->Str(),
-                              count.is_int() ? count.as_int() : -1);
-  if (out.size() > ctx.max_result_bytes) {
+  const std::string s = v.Str(), old_text = b.Get(0)->Str(), new_text = b.Get(1)->Str();
+  const int64_t n = count.is_int() ? count.as_int() : -1;
+  if (PyReplaceSize(s, old_text, new_text, n) > ctx.max_result_bytes) {
     return Status::InvalidArgument("replace: result exceeds the size limit");
   }
-  return Value::String(std::move(out));
+  return Value::String(PyReplace(s, old_text, new_text, n));
 }
 
 Result<Value> String(const Value& v, const CallArgs& args, const BuiltinContext&) {
@@ -198,9 +201,9 @@ Result<Value> Float(const Value& v, const CallArgs& args, const BuiltinContext&)
   return b.GetOr(0, Value::Float(0.0));
 }
 
-Result<Value> List(const Value& v, const CallArgs& args, const BuiltinContext&) {
+Result<Value> List(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
   DOKJA_BIND_ARGS(b, "filter 'list'");
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   return Value::List(std::move(items));
 }
 
@@ -216,8 +219,9 @@ Result<Value> Items(const Value& v, const CallArgs& args, const BuiltinContext&)
 }
 
 // select/reject/selectattr/rejectattr: keep items whose (attribute's) test is `keep`.
-Result<Value> SelectImpl(const Value& v, const CallArgs& args, bool by_attr, bool keep) {
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+Result<Value> SelectImpl(const Value& v, const CallArgs& args, const BuiltinContext& ctx,
+                         bool by_attr, bool keep) {
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   size_t next = 0;
   const Value* attr = nullptr;
   if (by_attr) {
@@ -247,22 +251,22 @@ Result<Value> SelectImpl(const Value& v, const CallArgs& args, bool by_attr, boo
   return Value::List(std::move(out));
 }
 
-Result<Value> Select(const Value& v, const CallArgs& a, const BuiltinContext&) {
-  return SelectImpl(v, a, false, true);
+Result<Value> Select(const Value& v, const CallArgs& a, const BuiltinContext& ctx) {
+  return SelectImpl(v, a, ctx, false, true);
 }
-Result<Value> Reject(const Value& v, const CallArgs& a, const BuiltinContext&) {
-  return SelectImpl(v, a, false, false);
+Result<Value> Reject(const Value& v, const CallArgs& a, const BuiltinContext& ctx) {
+  return SelectImpl(v, a, ctx, false, false);
 }
-Result<Value> SelectAttr(const Value& v, const CallArgs& a, const BuiltinContext&) {
-  return SelectImpl(v, a, true, true);
+Result<Value> SelectAttr(const Value& v, const CallArgs& a, const BuiltinContext& ctx) {
+  return SelectImpl(v, a, ctx, true, true);
 }
-Result<Value> RejectAttr(const Value& v, const CallArgs& a, const BuiltinContext&) {
-  return SelectImpl(v, a, true, false);
+Result<Value> RejectAttr(const Value& v, const CallArgs& a, const BuiltinContext& ctx) {
+  return SelectImpl(v, a, ctx, true, false);
 }
 
 // map(attribute='x', default=...) or map('filter', args...).
 Result<Value> Map(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   const Value* attribute = nullptr;
   const Value* fallback = nullptr;
   for (const auto& [key, value] : args.keyword) {
@@ -344,9 +348,9 @@ Status SortByKeys(ValueList& items, ValueList keys, bool reverse) {
   return Status::OK();
 }
 
-Result<Value> Sort(const Value& v, const CallArgs& args, const BuiltinContext&) {
+Result<Value> Sort(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
   DOKJA_BIND_ARGS(b, "filter 'sort'", "reverse", "case_sensitive", "attribute");
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   ValueList keys;
   for (const Value& item : items) {
     DOKJA_ASSIGN_OR_RETURN(Value key, SortKey(item, b.Get(2), b.GetOr(1, Value::Bool(false)).Truthy()));
@@ -372,9 +376,10 @@ Result<Value> DictSort(const Value& v, const CallArgs& args, const BuiltinContex
 }
 
 // min/max: the first extreme item by (case-insensitive) key; Undefined when empty.
-Result<Value> Extreme(const Value& v, const CallArgs& args, bool want_max) {
+Result<Value> Extreme(const Value& v, const CallArgs& args, const BuiltinContext& ctx,
+                      bool want_max) {
   DOKJA_BIND_ARGS(b, want_max ? "filter 'max'" : "filter 'min'", "case_sensitive", "attribute");
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   if (items.empty()) return Value::Undefined("No aggregated item, sequence was empty.");
   const bool case_sensitive = b.GetOr(0, Value::Bool(false)).Truthy();
   size_t best = 0;
@@ -390,12 +395,16 @@ Result<Value> Extreme(const Value& v, const CallArgs& args, bool want_max) {
   return items[best];
 }
 
-Result<Value> Min(const Value& v, const CallArgs& a, const BuiltinContext&) { return Extreme(v, a, false); }
-Result<Value> Max(const Value& v, const CallArgs& a, const BuiltinContext&) { return Extreme(v, a, true); }
+Result<Value> Min(const Value& v, const CallArgs& a, const BuiltinContext& ctx) {
+  return Extreme(v, a, ctx, false);
+}
+Result<Value> Max(const Value& v, const CallArgs& a, const BuiltinContext& ctx) {
+  return Extreme(v, a, ctx, true);
+}
 
 Result<Value> Sum(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
   DOKJA_BIND_ARGS(b, "filter 'sum'", "attribute", "start");
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   Value total = b.GetOr(1, Value::Int(0));
   for (const Value& item : items) {
     Value term = item;
@@ -407,21 +416,21 @@ Result<Value> Sum(const Value& v, const CallArgs& args, const BuiltinContext& ct
   return total;
 }
 
-Result<Value> Reverse(const Value& v, const CallArgs& args, const BuiltinContext&) {
+Result<Value> Reverse(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
   DOKJA_BIND_ARGS(b, "filter 'reverse'");
   if (v.is_string()) {
     std::u32string cps = DecodeUtf8(v.as_string());
     std::reverse(cps.begin(), cps.end());
     return Value::String(EncodeUtf8(cps));
   }
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   std::reverse(items.begin(), items.end());
   return Value::List(std::move(items));
 }
 
-Result<Value> Unique(const Value& v, const CallArgs& args, const BuiltinContext&) {
+Result<Value> Unique(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
   DOKJA_BIND_ARGS(b, "filter 'unique'", "case_sensitive", "attribute");
-  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v));
+  DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(v, ctx.max_result_bytes));
   ValueList out, seen;
   for (const Value& item : items) {
     DOKJA_ASSIGN_OR_RETURN(Value key, SortKey(item, b.Get(1), b.GetOr(0, Value::Bool(false)).Truthy()));
@@ -455,27 +464,32 @@ Result<Value> Escape(const Value& v, const CallArgs& args, const BuiltinContext&
 }
 
 // jinja2's indent: lines after the first get `width` spaces (the first too if first=True).
-Result<Value> Indent(const Value& v, const CallArgs& args, const BuiltinContext&) {
+Result<Value> Indent(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
   DOKJA_BIND_ARGS(b, "filter 'indent'", "width", "first", "blank");
   const Value width = b.GetOr(0, Value::Int(4));
   const std::string pad = width.is_string() ? width.as_string()
                                             : std::string(static_cast<size_t>(std::clamp<int64_t>(width.as_int(), 0, 1024)), ' ');
   const bool first = b.GetOr(1, Value::Bool(false)).Truthy();
   const bool blank = b.GetOr(2, Value::Bool(false)).Truthy();
-  const std::vector<std::string> lines = PySplit(v.Str(), std::string("\n"), -1, false);
+  const auto lines = PySplitCapped(v.Str(), std::string("\n"), -1, false, MaxParts(ctx));
+  if (!lines) return Status::InvalidArgument("indent: too many lines");
   std::string out;
-  for (size_t i = 0; i < lines.size(); ++i) {
+  for (size_t i = 0; i < lines->size(); ++i) {
     if (i > 0) out.push_back('\n');
-    const bool indent = (i > 0 || first) && (blank || !PyStrip(lines[i], std::nullopt, StripSide::kBoth).empty());
+    const std::string& line = (*lines)[i];
+    const bool indent = (i > 0 || first) && (blank || !PyStrip(line, std::nullopt, StripSide::kBoth).empty());
     if (indent) out += pad;
-    out += lines[i];
+    out += line;
+    if (out.size() > ctx.max_result_bytes) return Status::InvalidArgument("indent: result too large");
   }
   return Value::String(std::move(out));
 }
 
-Result<Value> WordCount(const Value& v, const CallArgs& args, const BuiltinContext&) {
+Result<Value> WordCount(const Value& v, const CallArgs& args, const BuiltinContext& ctx) {
   DOKJA_BIND_ARGS(b, "filter 'wordcount'");
-  return Value::Int(static_cast<int64_t>(PySplit(v.Str(), std::nullopt, -1, false).size()));
+  const auto words = PySplitCapped(v.Str(), std::nullopt, -1, false, MaxParts(ctx));
+  if (!words) return Status::InvalidArgument("wordcount: too many words");
+  return Value::Int(static_cast<int64_t>(words->size()));
 }
 
 struct FilterEntry {

@@ -59,16 +59,21 @@ Value AllCodePoints(const std::string& s, Pred pred) {
   return Value::Bool(all);
 }
 
-Result<Value> SplitMethod(const std::string& s, std::string_view name, const CallArgs& args) {
+Result<Value> SplitMethod(const std::string& s, std::string_view name, const CallArgs& args,
+                          const BuiltinContext& ctx) {
   ArgBinder b("str." + std::string(name), args, {"sep", "maxsplit"});
   DOKJA_RETURN_IF_ERROR(b.status());
   const std::optional<std::string> sep = OptionalStr(b.Get(0));
   if (sep && sep->empty()) return Status::InvalidArgument("empty separator");
   const Value maxsplit = b.GetOr(1, Value::Int(-1));
-  return StringList(PySplit(s, sep, maxsplit.is_int() ? maxsplit.as_int() : -1, name == "rsplit"));
+  const auto parts = PySplitCapped(s, sep, maxsplit.is_int() ? maxsplit.as_int() : -1,
+                                   name == "rsplit", ctx.max_result_bytes / sizeof(Value));
+  if (!parts) return Status::InvalidArgument("str." + std::string(name) + ": too many parts");
+  return StringList(*parts);
 }
 
-Result<Value> StringMethod(const std::string& s, std::string_view name, const CallArgs& args) {
+Result<Value> StringMethod(const std::string& s, std::string_view name, const CallArgs& args,
+                           const BuiltinContext& ctx) {
   ArgBinder b("str." + std::string(name), args, {"a", "b", "c"});
   DOKJA_RETURN_IF_ERROR(b.status());
   if (name == "strip") return Value::String(PyStrip(s, OptionalStr(b.Get(0)), StripSide::kBoth));
@@ -76,12 +81,15 @@ Result<Value> StringMethod(const std::string& s, std::string_view name, const Ca
   if (name == "rstrip") return Value::String(PyStrip(s, OptionalStr(b.Get(0)), StripSide::kRight));
   if (name == "startswith") return AffixTest(s, b.Get(0), true);
   if (name == "endswith") return AffixTest(s, b.Get(0), false);
-  if (name == "split" || name == "rsplit") return SplitMethod(s, name, args);
+  if (name == "split" || name == "rsplit") return SplitMethod(s, name, args, ctx);
   if (name == "upper") return Value::String(PyUpper(s));
   if (name == "lower") return Value::String(PyLower(s));
   if (name == "title") return Value::String(PyTitle(s));
   if (name == "capitalize") return Value::String(PyCapitalize(s));
-  if (name == "splitlines") return StringList(PySplit(s, std::string("\n"), -1, false));
+  if (name == "splitlines") {
+    CallArgs newline{{Value::String("\n")}, {}};
+    return SplitMethod(s, "split", newline, ctx);
+  }
   if (name == "isdigit") return AllCodePoints(s, [](char32_t c) { return c >= '0' && c <= '9'; });
   if (name == "isspace") return AllCodePoints(s, IsPyWhitespace);
   if (name == "isalpha") {
@@ -91,12 +99,13 @@ Result<Value> StringMethod(const std::string& s, std::string_view name, const Ca
   if (name == "isupper") return Value::Bool(s != PyLower(s) && s == PyUpper(s));
   if (name == "join") {
     if (b.Get(0) == nullptr) return Status::InvalidArgument("str.join needs an iterable");
-    DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(*b.Get(0)));
+    DOKJA_ASSIGN_OR_RETURN(ValueList items, Iterate(*b.Get(0), ctx.max_result_bytes));
     std::string out;
     for (size_t i = 0; i < items.size(); ++i) {
       if (!items[i].is_string()) return Status::InvalidArgument("str.join expects str items");
       if (i > 0) out += s;
       out += items[i].as_string();
+      if (out.size() > ctx.max_result_bytes) return Status::InvalidArgument("str.join: result too large");
     }
     return Value::String(std::move(out));
   }
@@ -124,7 +133,11 @@ Result<Value> StringMethod(const std::string& s, std::string_view name, const Ca
     return Status::InvalidArgument("str.replace needs two string arguments");
   }
   const Value count = b.GetOr(2, Value::Int(-1));
-  return Value::String(PyReplace(s, a, b.Get(1)->as_string(), count.is_int() ? count.as_int() : -1));
+  const int64_t n = count.is_int() ? count.as_int() : -1;
+  if (PyReplaceSize(s, a, b.Get(1)->as_string(), n) > ctx.max_result_bytes) {
+    return Status::InvalidArgument("str.replace: result too large");
+  }
+  return Value::String(PyReplace(s, a, b.Get(1)->as_string(), n));
 }
 
 Result<Value> DictMethod(const ValueDict& d, std::string_view name, const CallArgs& args) {
@@ -155,9 +168,10 @@ bool HasMethod(const Value& obj, std::string_view name) {
   return false;
 }
 
-Result<Value> CallMethod(const Value& obj, std::string_view name, const CallArgs& args) {
+Result<Value> CallMethod(const Value& obj, std::string_view name, const CallArgs& args,
+                         const BuiltinContext& ctx) {
   if (obj.is_string() && Contains(kStringMethods, name)) {
-    return StringMethod(obj.as_string(), name, args);
+    return StringMethod(obj.as_string(), name, args, ctx);
   }
   if (obj.is_dict() && Contains(kDictMethods, name)) return DictMethod(obj.as_dict(), name, args);
   return Status::InvalidArgument("'" + std::string(obj.TypeName()) + "' has no method '" +

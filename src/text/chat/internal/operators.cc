@@ -85,7 +85,7 @@ Result<Value> FloatArithmetic(std::string_view op, double a, double b) {
 // seq * n for a str or list; n <= 0 gives an empty sequence.
 Result<Value> Repeat(const Value& seq, int64_t n, uint64_t max_bytes) {
   if (n <= 0) return seq.is_string() ? Value::String("") : Value::List({});
-  const uint64_t unit = seq.is_string() ? seq.as_string().size() : seq.as_list().size() * 8;
+  const uint64_t unit = seq.is_string() ? seq.as_string().size() : seq.Stats().weight;
   if (unit != 0 && static_cast<uint64_t>(n) > max_bytes / unit) return TooLarge(max_bytes);
   if (seq.is_string()) {
     std::string out;
@@ -133,6 +133,7 @@ Result<Value> Arithmetic(std::string_view op, const Value& a, const Value& b, ui
       if (a.as_string().size() + b.as_string().size() > max_bytes) return TooLarge(max_bytes);
       return Value::String(a.as_string() + b.as_string());
     }
+    if (a.Stats().weight + b.Stats().weight > max_bytes) return TooLarge(max_bytes);
     ValueList out = a.as_list();
     out.insert(out.end(), b.as_list().begin(), b.as_list().end());
     return Value::List(std::move(out));
@@ -296,7 +297,7 @@ Result<Value> Slice(const Value& obj, const Value& start, const Value& stop, con
   return Value::List(std::move(items));
 }
 
-Result<ValueList> Iterate(const Value& v) {
+Result<ValueList> Iterate(const Value& v, uint64_t max_bytes) {
   switch (v.kind()) {
     case Value::Kind::kUndefined:
       return ValueList{};
@@ -308,6 +309,7 @@ Result<ValueList> Iterate(const Value& v) {
       return keys;
     }
     case Value::Kind::kString: {
+      if (v.as_string().size() > max_bytes / sizeof(Value)) return TooLarge(max_bytes);
       ValueList chars;
       for (char32_t cp : DecodeUtf8(v.as_string())) {
         std::string s;

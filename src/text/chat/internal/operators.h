@@ -41,8 +41,9 @@ Result<Value> GetAttr(const Value& obj, std::string_view name);
 Result<Value> Slice(const Value& obj, const Value& start, const Value& stop, const Value& step);
 
 // What `for x in v` visits: list items, dict keys, str characters; nothing
-// for Undefined. Fails for None, numbers and bools.
-Result<ValueList> Iterate(const Value& v);
+// for Undefined. Fails for None, numbers and bools, and when splitting a
+// string into characters would take more than `max_bytes` of memory.
+Result<ValueList> Iterate(const Value& v, uint64_t max_bytes);
 
 // Python sort order for two values of comparable types (numbers, strings, lists).
 Result<int> Order(const Value& a, const Value& b);

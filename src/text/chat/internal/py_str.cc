@@ -80,6 +80,32 @@ std::vector<std::string> PySplit(std::string_view s, const std::optional<std::st
   return parts;
 }
 
+uint64_t PyReplaceSize(std::string_view s, std::string_view old_text, std::string_view new_text,
+                       int64_t count) {
+  uint64_t hits = 0;
+  if (old_text.empty()) {
+    hits = Utf8Length(s) + 1;
+  } else {
+    for (size_t at = s.find(old_text); at != std::string_view::npos;
+         at = s.find(old_text, at + old_text.size())) {
+      ++hits;
+    }
+  }
+  if (count >= 0) hits = std::min<uint64_t>(hits, static_cast<uint64_t>(count));
+  return s.size() - hits * old_text.size() + hits * new_text.size();
+}
+
+std::optional<std::vector<std::string>> PySplitCapped(std::string_view s,
+                                                      const std::optional<std::string>& sep,
+                                                      int64_t maxsplit, bool from_right,
+                                                      size_t max_parts) {
+  const auto cap = static_cast<int64_t>(std::max<size_t>(max_parts, 1));
+  const bool capped = maxsplit < 0 || maxsplit >= cap;
+  std::vector<std::string> parts = PySplit(s, sep, capped ? cap : maxsplit, from_right);
+  if (capped && static_cast<int64_t>(parts.size()) > cap) return std::nullopt;
+  return parts;
+}
+
 std::string PyReplace(std::string_view s, std::string_view old_text, std::string_view new_text,
                       int64_t count) {
   std::string out;

@@ -21,5 +21,15 @@ std::vector<std::string> PySplit(std::string_view s, const std::optional<std::st
 // str.replace(old, new, count=-1).
 std::string PyReplace(std::string_view s, std::string_view old_text, std::string_view new_text,
                       int64_t count);
+// The byte size PyReplace would return, computed without building it.
+uint64_t PyReplaceSize(std::string_view s, std::string_view old_text, std::string_view new_text,
+                       int64_t count);
+
+// Splits with at most `max_parts` pieces' worth of work: nullopt when the
+// full split would have more, so callers can refuse instead of allocating.
+std::optional<std::vector<std::string>> PySplitCapped(std::string_view s,
+                                                      const std::optional<std::string>& sep,
+                                                      int64_t maxsplit, bool from_right,
+                                                      size_t max_parts);
 
 }  // namespace dokja::text::jinja

@@ -1,5 +1,6 @@
 #include "text/chat/internal/value.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -30,8 +31,48 @@ void ValueDict::Set(std::string key, Value value) {
   entries_.emplace_back(std::move(key), std::move(value));
 }
 
+namespace {
+
+// Folds one element's stats into its container's.
+void AddChild(ValueStats& parent, const Value& child) {
+  const ValueStats s = child.Stats();
+  parent.weight += s.weight;
+  parent.depth = std::max(parent.depth, s.depth + 1);
+  parent.contains_namespace = parent.contains_namespace || s.contains_namespace ||
+                              child.is_namespace();
+}
+
+ValueStats DictStats(const ValueDict& dict) {
+  ValueStats stats{sizeof(Value) + sizeof(ValueDict), 1, false};
+  for (const auto& [key, value] : dict.entries()) {
+    stats.weight += sizeof(std::string) + key.size();
+    AddChild(stats, value);
+  }
+  return stats;
+}
+
+}  // namespace
+
 Value Value::List(ValueList items) {
-  return Value(std::make_shared<ValueList>(std::move(items)));
+  auto rep = std::make_shared<ListRep>();
+  rep->stats = ValueStats{sizeof(Value) + sizeof(ValueList), 1, false};
+  for (const Value& item : items) AddChild(rep->stats, item);
+  rep->items = std::move(items);
+  return Value(std::move(rep));
+}
+
+ValueStats Value::Stats() const {
+  switch (kind()) {
+    case Kind::kString:
+      return ValueStats{sizeof(Value) + as_string().size(), 0, false};
+    case Kind::kList:
+      return std::get<std::shared_ptr<ListRep>>(v_)->stats;
+    case Kind::kDict:
+      if (is_namespace_) return DictStats(as_dict());
+      return std::get<std::shared_ptr<DictRep>>(v_)->stats;
+    default:
+      return ValueStats{sizeof(Value), 0, false};
+  }
 }
 
 Value Value::Tuple(ValueList items) {
@@ -41,7 +82,10 @@ Value Value::Tuple(ValueList items) {
 }
 
 Value Value::Dict(ValueDict dict) {
-  return Value(std::make_shared<ValueDict>(std::move(dict)));
+  auto rep = std::make_shared<DictRep>();
+  rep->stats = DictStats(dict);
+  rep->dict = std::move(dict);
+  return Value(std::move(rep));
 }
 
 Value Value::Namespace(ValueDict dict) {
@@ -142,6 +186,7 @@ bool Equals(const Value& a, const Value& b) {
       return a.as_string() == b.as_string();
     case Value::Kind::kList: {
       if (a.is_tuple() != b.is_tuple()) return false;
+      if (&a.as_list() == &b.as_list()) return true;  // shared: skip the walk
       const ValueList& x = a.as_list();
       const ValueList& y = b.as_list();
       if (x.size() != y.size()) return false;
@@ -151,6 +196,7 @@ bool Equals(const Value& a, const Value& b) {
       return true;
     }
     case Value::Kind::kDict: {
+      if (&a.as_dict() == &b.as_dict()) return true;
       if (a.as_dict().size() != b.as_dict().size()) return false;
       for (const auto& [k, v] : a.as_dict().entries()) {
         const Value* other = b.as_dict().Find(k);

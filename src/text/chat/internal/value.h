@@ -44,6 +44,22 @@ struct MacroRef {
   const Stmt* stmt = nullptr;
 };
 
+// Size facts about a value, so hostile templates cannot build values that
+// take unbounded memory or time to print, compare or serialize.
+struct ValueStats {
+  // Approximate bytes of memory the value holds, children included.
+  uint64_t weight = 0;
+  // Container nesting: 0 for scalars, 1 for a flat list, ...
+  uint32_t depth = 0;
+  // Some element (not the value itself) is a namespace. The evaluator
+  // forbids this, so namespaces (the only mutable values) are never shared
+  // inside other values and the cached stats of lists and dicts stay exact.
+  bool contains_namespace = false;
+};
+
+// Deepest container nesting the evaluator lets a template build.
+inline constexpr uint32_t kMaxValueDepth = 100;
+
 // jinja2's default Undefined: knows the name it stands for, for messages.
 struct UndefinedTag {
   std::string hint;  // e.g. "'x' is undefined"
@@ -89,10 +105,10 @@ class Value {
   int64_t as_int() const { return is_bool() ? (as_bool() ? 1 : 0) : std::get<int64_t>(v_); }
   double as_float() const { return is_float() ? std::get<double>(v_) : static_cast<double>(as_int()); }
   const std::string& as_string() const { return std::get<std::string>(v_); }
-  const ValueList& as_list() const { return *std::get<std::shared_ptr<ValueList>>(v_); }
-  const ValueDict& as_dict() const { return *std::get<std::shared_ptr<ValueDict>>(v_); }
+  const ValueList& as_list() const { return std::get<std::shared_ptr<ListRep>>(v_)->items; }
+  const ValueDict& as_dict() const { return std::get<std::shared_ptr<DictRep>>(v_)->dict; }
   // REQUIRES: is_namespace(). Mutates the object every copy shares.
-  ValueDict& mutable_namespace() const { return *std::get<std::shared_ptr<ValueDict>>(v_); }
+  ValueDict& mutable_namespace() const { return std::get<std::shared_ptr<DictRep>>(v_)->dict; }
   const Stmt* as_macro() const { return std::get<MacroRef>(v_).stmt; }
   const std::string& undefined_hint() const { return std::get<UndefinedTag>(v_).hint; }
 
@@ -104,10 +120,21 @@ class Value {
   std::string Repr() const;
   // jinja2's type name for messages: "str object", "dict object", ...
   std::string_view TypeName() const;
+  // O(1), except O(attributes) for a namespace.
+  ValueStats Stats() const;
 
  private:
+  // Containers cache their stats when built; they never change afterwards.
+  struct ListRep {
+    ValueList items;
+    ValueStats stats;
+  };
+  struct DictRep {
+    ValueDict dict;
+    ValueStats stats;  // unused for namespaces, which are mutable
+  };
   using Storage = std::variant<UndefinedTag, NoneTag, bool, int64_t, double, std::string,
-                               std::shared_ptr<ValueList>, std::shared_ptr<ValueDict>, MacroRef>;
+                               std::shared_ptr<ListRep>, std::shared_ptr<DictRep>, MacroRef>;
   template <typename T>
   explicit Value(T v) : v_(std::move(v)) {}
 
