@@ -93,7 +93,7 @@ TEST(ChatTemplateHostile, RunawayRecursionAndLoopsHitTheirLimits) {
   ExpectError(RenderStatus("{% for a in range(1000) %}{% for b in range(1000) %}"
                            "{% for c in range(1000) %}{% endfor %}{% endfor %}{% endfor %}",
                            few_steps),
-              StatusCode::kInvalidArgument, "exceeded 20000 loop iterations");
+              StatusCode::kInvalidArgument, "exceeded 20000 steps of work");
   ExpectError(RenderStatus("{% for i in range(10000000000) %}{% endfor %}"),
               StatusCode::kInvalidArgument, "exceeds the size limit");
 }
@@ -143,6 +143,19 @@ TEST(ChatTemplateHostile, StringBlowUpsAreRefusedBeforeAllocating) {
               StatusCode::kInvalidArgument, "too many parts");
   ExpectError(RenderStatus(big + "{{ [s] * 100 }}", options), StatusCode::kInvalidArgument, "limit");
   EXPECT_TRUE(RenderStatus(big + "{{ s | length }}", options).ok());
+}
+
+TEST(ChatTemplateHostile, QuadraticStringBuildingRunsOutOfSteps) {
+  ChatRenderOptions options;
+  options.max_steps = 100000;
+  ExpectError(RenderStatus("{% set ns = namespace(s='') %}{% for i in range(90000) %}"
+                           "{% set ns.s = ns.s ~ 'abcdefgh' %}{% endfor %}",
+                           options),
+              StatusCode::kInvalidArgument, "exceeded 100000 steps of work");
+  ExpectError(RenderStatus("{% set s = 'x' * 1000000 %}{% for i in range(90000) %}"
+                           "{% if 'y' in s %}{% endif %}{% endfor %}",
+                           options),
+              StatusCode::kInvalidArgument, "steps of work");
 }
 
 TEST(ChatTemplateHostile, RuntimeErrorsNameTheProblemAndPlace) {

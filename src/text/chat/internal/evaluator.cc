@@ -8,6 +8,9 @@
 namespace dokja::text::jinja {
 namespace {
 
+// Bytes of string or list processing that count as one step of work.
+constexpr uint64_t kBytesPerStep = 4096;
+
 // How a statement list finished: normally, or by {% break %} / {% continue %}.
 enum class Flow { kNormal, kBreak, kContinue };
 
@@ -50,7 +53,17 @@ class Evaluator {
     int& depth;
   };
   Status CheckDepth(SourcePos pos) const;
-  Status CountStep(SourcePos pos);
+  // Counts work against max_steps: one step per loop iteration or macro
+  // call, plus one per kBytesPerStep of strings and lists an operation reads
+  // or builds, so quadratic string building in a loop stops early.
+  Status CountStep(SourcePos pos) { return Charge(pos, 1, 0); }
+  Status Charge(SourcePos pos, uint64_t steps, uint64_t bytes);
+  Status ChargeValues(SourcePos pos, const Value& a, const Value& b) {
+    return Charge(pos, 0, Cost(a) + Cost(b));
+  }
+  static uint64_t Cost(const Value& v) {
+    return v.is_string() || v.is_list() || v.is_dict() ? v.Stats().weight : 0;
+  }
   Status Append(SourcePos pos, std::string& out, std::string_view text) const;
 
   Value Lookup(const std::string& name) const;
@@ -86,6 +99,7 @@ class Evaluator {
   size_t scope_base_ = 0;
   int depth_ = 0;
   uint64_t steps_ = 0;
+  uint64_t work_bytes_ = 0;  // bytes of strings and lists processed
 };
 
 Status Evaluator::CheckDepth(SourcePos pos) const {
@@ -94,11 +108,13 @@ Status Evaluator::CheckDepth(SourcePos pos) const {
                  "render recursed deeper than " + std::to_string(limits_.max_depth) + " levels");
 }
 
-Status Evaluator::CountStep(SourcePos pos) {
-  if (++steps_ <= limits_.max_steps) return Status::OK();
+Status Evaluator::Charge(SourcePos pos, uint64_t steps, uint64_t bytes) {
+  steps_ += steps;
+  work_bytes_ += bytes;
+  if (steps_ + work_bytes_ / kBytesPerStep <= limits_.max_steps) return Status::OK();
   return ErrorAt(pos, StatusCode::kInvalidArgument,
                  "render exceeded " + std::to_string(limits_.max_steps) +
-                     " loop iterations and macro calls");
+                     " steps of work (loop iterations, macro calls and data processed)");
 }
 
 Status Evaluator::Append(SourcePos pos, std::string& out, std::string_view text) const {
@@ -344,6 +360,7 @@ Result<Value> Evaluator::EvalChecked(const Expr& expr) {
     case ExprKind::kGetItem: {
       DOKJA_ASSIGN_OR_RETURN(Value obj, Eval(*expr.children[0]));
       DOKJA_ASSIGN_OR_RETURN(Value key, Eval(*expr.children[1]));
+      if (obj.is_string()) DOKJA_RETURN_IF_ERROR(ChargeValues(expr.pos, obj, key));
       return At(expr.pos, GetItem(obj, key));
     }
     case ExprKind::kSlice:
@@ -353,7 +370,9 @@ Result<Value> Evaluator::EvalChecked(const Expr& expr) {
     case ExprKind::kFilter: {
       DOKJA_ASSIGN_OR_RETURN(Value input, Eval(*expr.children[0]));
       DOKJA_ASSIGN_OR_RETURN(CallArgs args, EvalArgs(expr, 1));
-      return At(expr.pos, ApplyFilter(expr.name, input, args, builtins_));
+      DOKJA_ASSIGN_OR_RETURN(Value out, At(expr.pos, ApplyFilter(expr.name, input, args, builtins_)));
+      DOKJA_RETURN_IF_ERROR(ChargeValues(expr.pos, input, out));
+      return out;
     }
     case ExprKind::kTest: {
       DOKJA_ASSIGN_OR_RETURN(Value input, Eval(*expr.children[0]));
@@ -384,6 +403,7 @@ Result<Value> Evaluator::EvalBinary(const Expr& expr) {
   if (expr.name == "and") return lhs.Truthy() ? Eval(*expr.children[1]) : lhs;
   if (expr.name == "or") return lhs.Truthy() ? lhs : Eval(*expr.children[1]);
   DOKJA_ASSIGN_OR_RETURN(Value rhs, Eval(*expr.children[1]));
+  DOKJA_RETURN_IF_ERROR(ChargeValues(expr.pos, lhs, rhs));
   if (expr.name == "~") {
     std::string joined = lhs.Str();
     DOKJA_RETURN_IF_ERROR(Append(expr.pos, joined, rhs.Str()));
@@ -396,6 +416,7 @@ Result<Value> Evaluator::EvalCompare(const Expr& expr) {
   DOKJA_ASSIGN_OR_RETURN(Value lhs, Eval(*expr.children[0]));
   for (size_t i = 0; i < expr.ops.size(); ++i) {
     DOKJA_ASSIGN_OR_RETURN(Value rhs, Eval(*expr.children[i + 1]));
+    DOKJA_RETURN_IF_ERROR(ChargeValues(expr.pos, lhs, rhs));
     DOKJA_ASSIGN_OR_RETURN(bool holds, At(expr.pos, Compare(expr.ops[i], lhs, rhs)));
     if (!holds) return Value::Bool(false);
     lhs = std::move(rhs);
@@ -425,6 +446,7 @@ Result<Value> Evaluator::EvalSlice(const Expr& expr) {
       DOKJA_ASSIGN_OR_RETURN(bounds[i], Eval(*expr.children[i + 1]));
     }
   }
+  DOKJA_RETURN_IF_ERROR(ChargeValues(expr.pos, obj, Value()));
   return At(expr.pos, Slice(obj, bounds[0], bounds[1], bounds[2]));
 }
 
@@ -448,7 +470,9 @@ Result<Value> Evaluator::EvalCall(const Expr& expr) {
     DOKJA_ASSIGN_OR_RETURN(Value obj, Eval(*callee.children[0]));
     if (obj.is_undefined()) return Locate(expr.pos, UndefinedError(obj));
     if (HasMethod(obj, callee.name)) {
-      return At(expr.pos, CallMethod(obj, callee.name, args, builtins_));
+      DOKJA_ASSIGN_OR_RETURN(Value out, At(expr.pos, CallMethod(obj, callee.name, args, builtins_)));
+      DOKJA_RETURN_IF_ERROR(ChargeValues(expr.pos, obj, out));
+      return out;
     }
     DOKJA_ASSIGN_OR_RETURN(Value member, At(expr.pos, GetAttr(obj, callee.name)));
     if (member.is_macro()) return CallMacro(*member.as_macro(), args, expr.pos);

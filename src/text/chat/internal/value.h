@@ -76,7 +76,9 @@ class Value {
   static Value Bool(bool b) { return Value(b); }
   static Value Int(int64_t i) { return Value(i); }
   static Value Float(double d) { return Value(d); }
-  static Value String(std::string s) { return Value(std::move(s)); }
+  static Value String(std::string s) {
+    return Value(std::make_shared<const std::string>(std::move(s)));
+  }
   static Value List(ValueList items);
   // A Python tuple: a list that prints as (a, b). dict.items() yields these.
   static Value Tuple(ValueList items);
@@ -104,7 +106,9 @@ class Value {
   bool as_bool() const { return std::get<bool>(v_); }
   int64_t as_int() const { return is_bool() ? (as_bool() ? 1 : 0) : std::get<int64_t>(v_); }
   double as_float() const { return is_float() ? std::get<double>(v_) : static_cast<double>(as_int()); }
-  const std::string& as_string() const { return std::get<std::string>(v_); }
+  const std::string& as_string() const {
+    return *std::get<std::shared_ptr<const std::string>>(v_);
+  }
   const ValueList& as_list() const { return std::get<std::shared_ptr<ListRep>>(v_)->items; }
   const ValueDict& as_dict() const { return std::get<std::shared_ptr<DictRep>>(v_)->dict; }
   // REQUIRES: is_namespace(). Mutates the object every copy shares.
@@ -133,7 +137,9 @@ class Value {
     ValueDict dict;
     ValueStats stats;  // unused for namespaces, which are mutable
   };
-  using Storage = std::variant<UndefinedTag, NoneTag, bool, int64_t, double, std::string,
+  // Strings are shared like containers, so copying any Value is O(1).
+  using Storage = std::variant<UndefinedTag, NoneTag, bool, int64_t, double,
+                               std::shared_ptr<const std::string>,
                                std::shared_ptr<ListRep>, std::shared_ptr<DictRep>, MacroRef>;
   template <typename T>
   explicit Value(T v) : v_(std::move(v)) {}
