@@ -32,8 +32,8 @@ class ValueDict {
   Value* Find(std::string_view key);
   // Inserts or overwrites, keeping the first insertion's position.
   void Set(std::string key, Value value);
-  const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
-  size_t size() const { return entries_.size(); }
+  const std::vector<std::pair<std::string, Value>>& entries() const;
+  size_t size() const;
 
  private:
   std::vector<std::pair<std::string, Value>> entries_;
@@ -109,10 +109,10 @@ class Value {
   const std::string& as_string() const {
     return *std::get<std::shared_ptr<const std::string>>(v_);
   }
-  const ValueList& as_list() const { return std::get<std::shared_ptr<ListRep>>(v_)->items; }
-  const ValueDict& as_dict() const { return std::get<std::shared_ptr<DictRep>>(v_)->dict; }
+  const ValueList& as_list() const;
+  const ValueDict& as_dict() const;
   // REQUIRES: is_namespace(). Mutates the object every copy shares.
-  ValueDict& mutable_namespace() const { return std::get<std::shared_ptr<DictRep>>(v_)->dict; }
+  ValueDict& mutable_namespace() const;
   const Stmt* as_macro() const { return std::get<MacroRef>(v_).stmt; }
   const std::string& undefined_hint() const { return std::get<UndefinedTag>(v_).hint; }
 
@@ -129,14 +129,8 @@ class Value {
 
  private:
   // Containers cache their stats when built; they never change afterwards.
-  struct ListRep {
-    ValueList items;
-    ValueStats stats;
-  };
-  struct DictRep {
-    ValueDict dict;
-    ValueStats stats;  // unused for namespaces, which are mutable
-  };
+  struct ListRep;
+  struct DictRep;
   // Strings are shared like containers, so copying any Value is O(1).
   using Storage = std::variant<UndefinedTag, NoneTag, bool, int64_t, double,
                                std::shared_ptr<const std::string>,
@@ -148,6 +142,30 @@ class Value {
   bool is_namespace_ = false;
   bool is_tuple_ = false;
 };
+
+struct Value::ListRep {
+  ValueList items;
+  ValueStats stats;
+};
+
+struct Value::DictRep {
+  ValueDict dict;
+  ValueStats stats;  // unused for namespaces, which are mutable
+};
+
+inline const std::vector<std::pair<std::string, Value>>& ValueDict::entries() const {
+  return entries_;
+}
+inline size_t ValueDict::size() const { return entries_.size(); }
+inline const ValueList& Value::as_list() const {
+  return std::get<std::shared_ptr<ListRep>>(v_)->items;
+}
+inline const ValueDict& Value::as_dict() const {
+  return std::get<std::shared_ptr<DictRep>>(v_)->dict;
+}
+inline ValueDict& Value::mutable_namespace() const {
+  return std::get<std::shared_ptr<DictRep>>(v_)->dict;
+}
 
 // Python ==: 1 == 1.0 == True; lists and dicts compare by content.
 bool Equals(const Value& a, const Value& b);
