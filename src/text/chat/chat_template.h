@@ -82,7 +82,8 @@ struct ChatRenderOptions {
 
   // Largest prompt a render may produce.
   uint64_t max_output_bytes = 16 << 20;  // 16 MiB; real prompts are far smaller
-  // For-loop iterations plus macro calls over one render.
+  // Work budget for one render: one step per loop iteration or macro call,
+  // plus one per 4 KiB of strings and lists that operations read or build.
   uint64_t max_steps = 1'000'000;
   // Deepest recursion of statements, expressions and macro calls.
   int max_depth = 512;

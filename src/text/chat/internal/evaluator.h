@@ -22,7 +22,8 @@ namespace dokja::text::jinja {
 struct RenderLimits {
   // Largest output, and largest string or list built along the way.
   uint64_t max_output_bytes = 16 << 20;  // 16 MiB; prompts are far smaller
-  // For-loop iterations plus macro calls over the whole render.
+  // Work budget: one step per loop iteration or macro call, plus one per
+  // 4 KiB of strings and lists that operations read or build.
   uint64_t max_steps = 1'000'000;
   // Deepest recursion of statements, expressions and macro calls.
   int max_depth = 512;
