@@ -1,9 +1,12 @@
 # Warnings for our own targets: dokja_set_warnings(target).
 function(dokja_set_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
-                         -Wnon-virtual-dtor -Wimplicit-fallthrough)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wnon-virtual-dtor
+                         -Wimplicit-fallthrough)
   if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
-    target_compile_options(${target} PRIVATE -Wthread-safety)
+    # clang's spelling of GCC's -Wshadow=local, plus lock annotations.
+    target_compile_options(${target} PRIVATE -Wshadow-uncaptured-local -Wthread-safety)
+  else()
+    target_compile_options(${target} PRIVATE -Wshadow=local)
   endif()
   if(DOKJA_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
