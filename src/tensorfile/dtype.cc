@@ -137,7 +137,7 @@ Status ConvertToF32(DType dtype, const std::byte* src, uint64_t n, float* dst) {
       Bf16Row(src, n, dst);
       return Status::OK();
     case DType::kF32:
-      std::memcpy(dst, src, n * sizeof(float));
+      if (n > 0) std::memcpy(dst, src, n * sizeof(float));  // empty tensors may pass nullptr
       return Status::OK();
     case DType::kF64:
       for (uint64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(LoadLE<double>(src + 8 * i));

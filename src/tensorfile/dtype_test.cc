@@ -45,5 +45,14 @@ TEST(DType, ConvertsPlainTypesToF32) {
   EXPECT_EQ(out[1], -1.0f);
 }
 
+TEST(DType, ConvertsZeroValuesWithNullBuffers) {
+  // Zero-sized tensors hand over empty vectors' data(), which may be nullptr.
+  for (int i = 0; i < kDTypeCount; ++i) {
+    const DType d = static_cast<DType>(i);
+    if (!Traits(d).can_dequantize) continue;
+    EXPECT_TRUE(ConvertToF32(d, nullptr, 0, nullptr).ok()) << DTypeName(d);
+  }
+}
+
 }  // namespace
 }  // namespace dokja
