@@ -8,18 +8,27 @@
 #include "io/env.h"
 #include "tensorfile/canonical_name.h"
 #include "tensorfile/model.h"
+#include "tensorfile/rotary_layout.h"
 
 namespace dokja {
 namespace {
 
 const std::string kModel = std::string(DOKJA_SOURCE_DIR) + "/models/stories260K";
 
-// HF row of Meta row `r` for a q/k projection with heads of `head_dim` rows:
-// Meta interleaves rotary pairs (2i, 2i+1); HF puts the pair halves apart (i, i + hd/2).
+// HF row of Meta row `r` for a q/k projection with heads of `head_dim` rows,
+// derived here independently of tensorfile/rotary_layout.h: Meta interleaves
+// rotary pairs (2i, 2i+1); HF puts the pair halves apart (i, i + hd/2).
 uint64_t HfRowOfMetaRow(uint64_t r, uint64_t head_dim) {
   const uint64_t head = r / head_dim, within = r % head_dim;
   const uint64_t pair = within / 2, half = within % 2;
   return head * head_dim + half * (head_dim / 2) + pair;
+}
+
+TEST(RotaryLayout, LibraryMapMatchesTheDerivation) {
+  const auto map = InterleavedToHalfRows(3, 8);
+  for (uint64_t r = 0; r < map.size(); ++r) EXPECT_EQ(map[r], HfRowOfMetaRow(r, 8)) << r;
+  EXPECT_TRUE(GgufArchHasInterleavedRope("llama"));
+  EXPECT_FALSE(GgufArchHasInterleavedRope("qwen2"));
 }
 
 TEST(FormatAgreement, GgufAndSafetensorsHoldTheSameModel) {

@@ -4,20 +4,14 @@
 #include <map>
 
 #include "tensorfile/canonical_name.h"
+#include "tensorfile/rotary_layout.h"
 
 namespace dokja::engine {
 namespace {
 
 constexpr const char* kHfArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM",
                                             "Qwen2ForCausalLM", "Qwen3ForCausalLM"};
-// GGUF architectures, and whether llama.cpp's converter stored q/k rows in
-// Meta's interleaved rotary layout (its "NORM" rope type) for them.
-struct GgufArch {
-  const char* name;
-  bool interleaved_rope;
-};
-constexpr GgufArch kGgufArchitectures[] = {{"llama", true}, {"mistral", true},
-                                           {"qwen2", false}, {"qwen3", false}};
+constexpr const char* kGgufArchitectures[] = {"llama", "mistral", "qwen2", "qwen3"};
 
 class Loader {
  public:
@@ -71,19 +65,6 @@ class Loader {
   std::map<std::string, const TensorInfo*> by_canon_;
 };
 
-// Meta interleaves rotary pairs (2i, 2i+1) within a head; HF puts them at (i, i + hd/2).
-template <typename T>
-void MetaToHfRows(std::vector<T>* data, int32_t n_heads, int32_t head_dim, int32_t cols) {
-  std::vector<T> out(data->size());
-  for (int32_t r = 0; r < n_heads * head_dim; ++r) {
-    const int32_t head = r / head_dim, within = r % head_dim;
-    const int32_t hf = head * head_dim + (within % 2) * (head_dim / 2) + within / 2;
-    std::copy_n(data->begin() + static_cast<ptrdiff_t>(r) * cols, cols,
-                out.begin() + static_cast<ptrdiff_t>(hf) * cols);
-  }
-  *data = std::move(out);
-}
-
 std::string L(int32_t layer, const char* role, const char* param = "weight") {
   return "text.blk." + std::to_string(layer) + "." + role + "." + param;
 }
@@ -93,9 +74,9 @@ Status CheckSupported(const Model& model, bool* interleaved_rope) {
   *interleaved_rope = false;
   if (model.weights->format() == TensorFormat::kGguf) {
     std::string gguf_arch = model.weights->metadata().GetString("general.architecture").value_or("");
-    for (const GgufArch& g : kGgufArchitectures) {
-      if (gguf_arch == g.name) {
-        *interleaved_rope = g.interleaved_rope;
+    for (const char* name : kGgufArchitectures) {
+      if (gguf_arch == name) {
+        *interleaved_rope = GgufArchHasInterleavedRope(gguf_arch);
         return Status::OK();
       }
     }
@@ -166,11 +147,11 @@ Status LoadLayer(Loader& loader, const EngineConfig& c, int32_t l, bool interlea
     DOKJA_ASSIGN_OR_RETURN(w->k_norm, loader.LoadVector(L(l, "attn_k_norm"), c.head_dim));
   }
   if (interleaved_rope) {
-    MetaToHfRows(&w->wq.data, c.n_heads, c.head_dim, c.d_model);
-    MetaToHfRows(&w->wk.data, c.n_kv_heads, c.head_dim, c.d_model);
+    PermuteInterleavedToHalf(&w->wq.data, c.n_heads, c.head_dim, c.d_model);
+    PermuteInterleavedToHalf(&w->wk.data, c.n_kv_heads, c.head_dim, c.d_model);
     if (c.qkv_bias) {
-      MetaToHfRows(&w->bq, c.n_heads, c.head_dim, 1);
-      MetaToHfRows(&w->bk, c.n_kv_heads, c.head_dim, 1);
+      PermuteInterleavedToHalf(&w->bq, c.n_heads, c.head_dim, 1);
+      PermuteInterleavedToHalf(&w->bk, c.n_kv_heads, c.head_dim, 1);
     }
   }
   return Status::OK();
