@@ -11,5 +11,6 @@ class App;
 namespace dokja::cli {
 
 void RegisterInspect(CLI::App& app, std::function<int()>* run);
+void RegisterCompare(CLI::App& app, std::function<int()>* run);
 
 }  // namespace dokja::cli

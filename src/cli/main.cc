@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::function<int()> run;
   dokja::cli::RegisterInspect(app, &run);
+  dokja::cli::RegisterCompare(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

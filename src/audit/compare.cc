@@ -1,0 +1,399 @@
+#include "audit/compare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "audit/stats.h"
+#include "tensorfile/canonical_name.h"
+#include "tensorfile/rotary_layout.h"
+
+namespace dokja::audit {
+namespace {
+
+// One model's tensors by canonical name, with q/k rows of interleaved-rope
+// GGUF files presented in HF order.
+struct AuditTensor {
+  CanonicalName canon;
+  std::string key;
+  const TensorInfo* info = nullptr;
+  std::vector<uint32_t> stored_of_hf;  // empty: rows as stored
+};
+
+struct AuditSide {
+  const Model* model = nullptr;
+  std::vector<AuditTensor> tensors;
+  std::map<std::string, size_t> by_key;
+  int32_t n_layers = 0;
+  std::map<size_t, std::vector<float>> samples;  // cached sampled rows by tensor index
+};
+
+constexpr Role kMatrixRoles[] = {Role::kAttnQ,   Role::kAttnK,  Role::kAttnV,   Role::kAttnO,
+                                 Role::kFfnGate, Role::kFfnUp,  Role::kFfnDown, Role::kAttnQKV};
+
+bool IsConstantInit(Role r) {
+  switch (r) {
+    case Role::kAttnNorm: case Role::kAttnPostNorm: case Role::kFfnNorm:
+    case Role::kFfnPostNorm: case Role::kOutputNorm: case Role::kInputNorm:
+    case Role::kAttnQNorm: case Role::kAttnKNorm: case Role::kAttnQANorm:
+    case Role::kAttnKVANorm: case Role::kProjNorm:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string ComponentKey(const CanonicalName& c) {
+  if (c.role == Role::kTokenEmbed && c.component == Component::kText) return "token_embd";
+  if (c.role == Role::kLmHead && c.component == Component::kText) return "lm_head";
+  if (c.component == Component::kText) return "text";
+  if (c.component == Component::kUnknown) return "unknown";
+  return std::string(ComponentName(c.component)) + "[" + c.tower + "]";
+}
+
+std::vector<uint32_t> Inverse(const std::vector<uint32_t>& map) {
+  std::vector<uint32_t> inv(map.size());
+  for (size_t i = 0; i < map.size(); ++i) inv[map[i]] = static_cast<uint32_t>(i);
+  return inv;
+}
+
+AuditSide Prepare(const Model& m) {
+  AuditSide side;
+  side.model = &m;
+  std::vector<std::string> names;
+  for (const TensorInfo& t : m.weights->tensors()) names.push_back(t.name);
+  std::vector<CanonicalName> canon = CanonicalizeAll(names);
+  const bool interleaved =
+      m.weights->format() == TensorFormat::kGguf &&
+      GgufArchHasInterleavedRope(m.weights->metadata().GetString("general.architecture").value_or(""));
+  for (size_t i = 0; i < canon.size(); ++i) {
+    AuditTensor t;
+    t.canon = canon[i];
+    t.key = canon[i].ToString();
+    t.info = &m.weights->tensors()[i];
+    if (interleaved && m.arch && m.arch->head_dim > 0 && t.canon.component == Component::kText &&
+        (t.canon.role == Role::kAttnQ || t.canon.role == Role::kAttnK)) {
+      const int64_t heads = t.canon.role == Role::kAttnQ ? m.arch->n_heads : m.arch->n_kv_heads;
+      if (heads * m.arch->head_dim == static_cast<int64_t>(t.info->shape.empty() ? 0 : t.info->shape[0])) {
+        t.stored_of_hf = Inverse(InterleavedToHalfRows(static_cast<int32_t>(heads),
+                                                       static_cast<int32_t>(m.arch->head_dim)));
+      }
+    }
+    if (t.canon.component == Component::kText && t.canon.layer >= 0) {
+      side.n_layers = std::max(side.n_layers, t.canon.layer + 1);
+    }
+    side.by_key.emplace(t.key, side.tensors.size());
+    side.tensors.push_back(std::move(t));
+  }
+  return side;
+}
+
+std::vector<uint64_t> SampleRows(uint64_t n_rows, uint32_t max_rows) {
+  std::vector<uint64_t> rows;
+  if (n_rows <= max_rows) {
+    rows.resize(n_rows);
+    std::iota(rows.begin(), rows.end(), 0);
+  } else {
+    for (uint32_t i = 0; i < max_rows; ++i) rows.push_back(i * n_rows / max_rows);
+  }
+  return rows;
+}
+
+// Logical (HF-order) rows of a tensor as f32, row after row.
+Result<std::vector<float>> ReadRows(const AuditSide& side, const AuditTensor& t,
+                                    const std::vector<uint64_t>& rows) {
+  const TensorFile& f = *side.model->weights;
+  const uint64_t cols = t.info->row_elements();
+  std::vector<float> out(rows.size() * cols);
+  size_t i = 0;
+  while (i < rows.size()) {
+    // Coalesce runs of consecutive stored rows into one read.
+    auto stored = [&](size_t k) { return t.stored_of_hf.empty() ? rows[k] : t.stored_of_hf[rows[k]]; };
+    size_t j = i + 1;
+    while (j < rows.size() && stored(j) == stored(j - 1) + 1) ++j;
+    DOKJA_RETURN_IF_ERROR(f.ReadRowsF32(*t.info, stored(i), stored(i) + (j - i), out.data() + i * cols));
+    i = j;
+  }
+  return out;
+}
+
+// Sampled rows of tensor `index` among its first `n_rows` rows (cached when
+// that is all of its rows, the common case).
+Result<std::vector<float>> Sampled(AuditSide& side, size_t index, uint64_t n_rows,
+                                   uint32_t max_rows) {
+  const bool whole = n_rows == side.tensors[index].info->n_rows();
+  if (whole) {
+    auto it = side.samples.find(index);
+    if (it != side.samples.end()) return it->second;
+  }
+  DOKJA_ASSIGN_OR_RETURN(std::vector<float> values,
+                         ReadRows(side, side.tensors[index], SampleRows(n_rows, max_rows)));
+  if (whole) side.samples.emplace(index, values);
+  return values;
+}
+
+Result<bool> FullyIdentical(const AuditSide& a, const AuditTensor& ta, const AuditSide& b,
+                            const AuditTensor& tb) {
+  if (ta.info->shape != tb.info->shape) return false;
+  const uint64_t cols = ta.info->row_elements(), n_rows = ta.info->n_rows();
+  const uint64_t chunk = std::max<uint64_t>(1, (1 << 20) / std::max<uint64_t>(1, cols));
+  for (uint64_t r = 0; r < n_rows; r += chunk) {
+    std::vector<uint64_t> rows(std::min(chunk, n_rows - r));
+    std::iota(rows.begin(), rows.end(), r);
+    DOKJA_ASSIGN_OR_RETURN(std::vector<float> va, ReadRows(a, ta, rows));
+    DOKJA_ASSIGN_OR_RETURN(std::vector<float> vb, ReadRows(b, tb, rows));
+    PairedMoments m;
+    m.Add(va.data(), vb.data(), va.size());
+    if (!m.identical()) return false;
+  }
+  return true;
+}
+
+// z whose upper tail is 10^log10_p (inverse of NormalLog10Upper).
+double ZFromLog10Upper(double log10_p) {
+  double lo = -40, hi = 1e6;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (NormalLog10Upper(mid) > log10_p ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+std::string WithLayer(const CanonicalName& c, int32_t layer) {
+  CanonicalName m = c;
+  m.layer = layer;
+  return m.ToString();
+}
+
+// Stouffer z over the matrix roles of candidate layer la vs reference layer lb.
+Result<double> LayerPairZ(AuditSide& a, AuditSide& b, int32_t la, int32_t lb, uint32_t max_rows) {
+  std::vector<double> zs;
+  for (const AuditTensor& t : a.tensors) {
+    if (t.canon.component != Component::kText || t.canon.layer != la || t.canon.expert != -1 ||
+        std::find(std::begin(kMatrixRoles), std::end(kMatrixRoles), t.canon.role) == std::end(kMatrixRoles)) {
+      continue;
+    }
+    auto it = b.by_key.find(WithLayer(t.canon, lb));
+    if (it == b.by_key.end() || b.tensors[it->second].info->shape != t.info->shape) continue;
+    const size_t ia = a.by_key.at(t.key);
+    DOKJA_ASSIGN_OR_RETURN(std::vector<float> va, Sampled(a, ia, t.info->n_rows(), max_rows));
+    DOKJA_ASSIGN_OR_RETURN(std::vector<float> vb, Sampled(b, it->second, t.info->n_rows(), max_rows));
+    PairedMoments m;
+    m.Add(va.data(), vb.data(), va.size());
+    zs.push_back(m.T());
+  }
+  return StoufferZ(zs);
+}
+
+Result<LayerMap> MapLayers(AuditSide& a, AuditSide& b, const CompareOptions& opt) {
+  LayerMap map;
+  map.n_candidate = a.n_layers;
+  map.n_reference = b.n_layers;
+  map.z.assign(static_cast<size_t>(a.n_layers) * b.n_layers, 0.0);
+  map.mapped.assign(static_cast<size_t>(a.n_layers), -1);
+  for (int32_t la = 0; la < a.n_layers; ++la) {
+    int32_t best = -1;
+    double best_z = -1e300;
+    for (int32_t lb = 0; lb < b.n_layers; ++lb) {
+      DOKJA_ASSIGN_OR_RETURN(double z, LayerPairZ(a, b, la, lb, opt.max_sample_rows));
+      map.z[static_cast<size_t>(la) * b.n_layers + lb] = z;
+      if (z > best_z) best_z = z, best = lb;
+    }
+    const bool same_ok = la < b.n_layers &&
+                         NormalLog10Upper(map.z[static_cast<size_t>(la) * b.n_layers + la]) <= opt.log10_alpha;
+    const bool best_ok = best >= 0 && BonferroniLog10(NormalLog10Upper(best_z), b.n_layers) <= opt.log10_alpha;
+    map.mapped[static_cast<size_t>(la)] = same_ok ? la : best_ok ? best : (la < b.n_layers ? la : -1);
+  }
+  return map;
+}
+
+}  // namespace
+
+std::string_view VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kCopied: return "COPIED";
+    case Verdict::kDerived: return "DERIVED";
+    case Verdict::kSharedInit: return "SHARED-INIT";
+    case Verdict::kOriginal: return "ORIGINAL";
+    case Verdict::kInconclusive: return "INCONCLUSIVE";
+  }
+  return "INCONCLUSIVE";
+}
+
+namespace {
+
+// Finds the reference tensor for candidate tensor `t` and the rows to compare.
+struct Pairing {
+  size_t ref = 0;
+  std::string mapping;
+  uint64_t n_rows = 0;
+  uint64_t layer_choices = 1;  // Bonferroni factor for a layer chosen by argmax
+  bool found = false;
+};
+
+Pairing FindPair(const AuditTensor& t, const AuditSide& b, const LayerMap& map) {
+  Pairing p;
+  CanonicalName want = t.canon;
+  if (t.canon.component == Component::kText && t.canon.layer >= 0 &&
+      t.canon.layer < static_cast<int32_t>(map.mapped.size())) {
+    want.layer = map.mapped[static_cast<size_t>(t.canon.layer)];
+    if (want.layer < 0) return p;
+    if (want.layer != t.canon.layer) {
+      p.mapping = "layer " + std::to_string(t.canon.layer) + "->" + std::to_string(want.layer);
+      p.layer_choices = static_cast<uint64_t>(std::max(1, map.n_reference));
+    }
+  }
+  auto it = b.by_key.find(want.ToString());
+  if (it == b.by_key.end() && want.expert >= 0) {
+    CanonicalName dense = want;
+    dense.expert = -1;
+    it = b.by_key.find(dense.ToString());
+    if (it != b.by_key.end()) p.mapping = "expert " + std::to_string(want.expert) + "->dense";
+  }
+  if (it == b.by_key.end() && want.role == Role::kLmHead) {
+    // A reference with tied embeddings keeps its head in the embedding.
+    CanonicalName embd = want;
+    embd.role = Role::kTokenEmbed;
+    it = b.by_key.find(embd.ToString());
+    if (it != b.by_key.end()) p.mapping = "tied embedding";
+  }
+  if (it == b.by_key.end()) return p;
+  const TensorInfo& ta = *t.info;
+  const TensorInfo& tb = *b.tensors[it->second].info;
+  p.ref = it->second;
+  if (ta.shape == tb.shape) {
+    p.n_rows = ta.n_rows();
+  } else if (ta.shape.size() == 2 && tb.shape.size() == 2 && ta.shape[1] == tb.shape[1] &&
+             (t.canon.role == Role::kTokenEmbed || t.canon.role == Role::kLmHead)) {
+    p.n_rows = std::min(ta.shape[0], tb.shape[0]);
+    p.mapping = "rows [0, " + std::to_string(p.n_rows) + ")";
+  } else {
+    return p;
+  }
+  if (p.mapping.empty()) p.mapping = "same";
+  p.found = true;
+  return p;
+}
+
+void Decide(ComponentVerdict* c, const CompareOptions& opt, const ComponentVerdict* body) {
+  std::vector<double> all, trained;
+  for (const TensorEvidence& e : c->tensors) {
+    all.push_back(e.z);
+    if (e.constant_init && e.z != 0) trained.push_back(e.z);
+  }
+  c->log10_p = BonferroniLog10(NormalLog10Upper(StoufferZ(all)), opt.n_references);
+  c->log10_p_trained = trained.empty()
+                           ? 0
+                           : BonferroniLog10(NormalLog10Upper(StoufferZ(trained)), opt.n_references);
+  char buf[512];
+  if (c->n_paired == 0) {
+    c->verdict = Verdict::kInconclusive;
+    c->reason = "no tensor of this component has a counterpart in the reference";
+    return;
+  }
+  if (c->n_identical == c->n_tensors && c->n_paired == c->n_tensors) {
+    c->verdict = Verdict::kCopied;
+    c->reason = "every tensor is identical in value to the reference's";
+    return;
+  }
+  if (c->log10_p > opt.log10_alpha) {
+    c->verdict = Verdict::kOriginal;
+    std::snprintf(buf, sizeof buf, "no evidence of relation: log10 p = %.2f > %.1f", c->log10_p,
+                  opt.log10_alpha);
+    c->reason = buf;
+    return;
+  }
+  if (!trained.empty()) {
+    if (c->log10_p_trained <= opt.log10_alpha) {
+      c->verdict = Verdict::kDerived;
+      std::snprintf(buf, sizeof buf,
+                    "related (log10 p = %.4g) and its trained-only parameters (norm gains) are "
+                    "related too (log10 p = %.4g): trained weights were carried over",
+                    c->log10_p, c->log10_p_trained);
+    } else {
+      c->verdict = Verdict::kSharedInit;
+      std::snprintf(buf, sizeof buf,
+                    "weights related (log10 p = %.4g) but the trained-only parameters (norm "
+                    "gains) are not (log10 p = %.2f): same random initialisation, no transfer "
+                    "of trained weights",
+                    c->log10_p, c->log10_p_trained);
+    }
+    c->reason = buf;
+    if (c->n_identical > 0) {
+      c->reason += "; " + std::to_string(c->n_identical) + " of " + std::to_string(c->n_tensors) +
+                   " tensors identical";
+    }
+    return;
+  }
+  if (body != nullptr &&
+      (body->verdict == Verdict::kDerived || body->verdict == Verdict::kSharedInit ||
+       body->verdict == Verdict::kCopied)) {
+    c->verdict = body->verdict == Verdict::kSharedInit ? Verdict::kSharedInit : Verdict::kDerived;
+    std::snprintf(buf, sizeof buf,
+                  "related (log10 p = %.4g); no constant-initialised parameters of its own, so "
+                  "the kind of relation follows the text body's (%s)",
+                  c->log10_p, std::string(VerdictName(body->verdict)).c_str());
+    c->reason = buf;
+    return;
+  }
+  c->verdict = Verdict::kInconclusive;
+  std::snprintf(buf, sizeof buf,
+                "related (log10 p = %.4g) but nothing tells a transfer of trained weights from "
+                "a shared initialisation",
+                c->log10_p);
+  c->reason = buf;
+}
+
+}  // namespace
+
+Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
+                                 const CompareOptions& opt) {
+  AuditSide a = Prepare(candidate), b = Prepare(reference);
+  Comparison out;
+  out.candidate = candidate.root;
+  out.reference = reference.root;
+  DOKJA_ASSIGN_OR_RETURN(out.layer_map, MapLayers(a, b, opt));
+  std::map<std::string, ComponentVerdict> comps;
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    const AuditTensor& t = a.tensors[i];
+    ComponentVerdict& c = comps[ComponentKey(t.canon)];
+    c.component = ComponentKey(t.canon);
+    c.n_tensors++;
+    Pairing p = FindPair(t, b, out.layer_map);
+    if (!p.found) continue;
+    const AuditTensor& r = b.tensors[p.ref];
+    DOKJA_ASSIGN_OR_RETURN(std::vector<float> va, Sampled(a, i, p.n_rows, opt.max_sample_rows));
+    DOKJA_ASSIGN_OR_RETURN(std::vector<float> vb, Sampled(b, p.ref, p.n_rows, opt.max_sample_rows));
+    PairedMoments m;
+    m.Add(va.data(), vb.data(), va.size());
+    TensorEvidence e;
+    e.candidate = t.key;
+    e.reference = r.key;
+    e.mapping = p.mapping;
+    e.constant_init = IsConstantInit(t.canon.role);
+    e.t = m.T();
+    e.z = p.layer_choices > 1
+              ? ZFromLog10Upper(BonferroniLog10(NormalLog10Upper(e.t), p.layer_choices))
+              : e.t;
+    e.pearson = m.Pearson();
+    e.n_values = m.n();
+    if (m.identical() && t.info->shape == r.info->shape) {
+      DOKJA_ASSIGN_OR_RETURN(e.identical, FullyIdentical(a, t, b, r));
+    }
+    c.n_paired++;
+    c.n_identical += e.identical;
+    c.n_constant_init += e.constant_init;
+    c.tensors.push_back(std::move(e));
+  }
+  // The text body first: components without trained-only parameters borrow its kind.
+  if (auto it = comps.find("text"); it != comps.end()) Decide(&it->second, opt, nullptr);
+  const ComponentVerdict* body = comps.count("text") ? &comps["text"] : nullptr;
+  for (auto& [key, c] : comps) {
+    if (key != "text") Decide(&c, opt, body);
+    out.components.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace dokja::audit
