@@ -3,7 +3,10 @@
 # non-interactive) and builds dokja into build/.
 #
 #   bash scripts/setup.sh            # install what is missing, build
-#   DOKJA_CMAKE_ARGS="-DDOKJA_WERROR=ON" bash scripts/setup.sh
+#   DOKJA_CMAKE_ARGS="-DDOKJA_WERROR=OFF" bash scripts/setup.sh   # another compiler
+#
+# Warnings are errors by default: Debian 12's GCC is the supported toolchain
+# and the tree builds clean there (and CI then reuses this same build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +34,6 @@ if ((${#missing[@]})); then
 fi
 
 # shellcheck disable=SC2086
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DOKJA_CMAKE_ARGS:-}
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOKJA_WERROR=ON ${DOKJA_CMAKE_ARGS:-}
 cmake --build build -j"$(nproc)"
 echo "setup: built build/dokja"

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
-DOKJA_CMAKE_ARGS="-DDOKJA_WERROR=ON ${DOKJA_CMAKE_ARGS:-}" bash scripts/setup.sh
+bash scripts/setup.sh
 ctest --test-dir build --output-on-failure -j"$jobs"
 
 if [ "${DOKJA_SKIP_SANITIZE:-0}" != "1" ]; then

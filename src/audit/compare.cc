@@ -4,7 +4,9 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 
+#include "audit/align.h"
 #include "audit/stats.h"
 #include "tensorfile/canonical_name.h"
 #include "tensorfile/rotary_layout.h"
@@ -21,8 +23,16 @@ struct AuditTensor {
   std::vector<uint32_t> stored_of_hf;  // empty: rows as stored
 };
 
+// Maps candidate coordinates to the reference's (align.h); empty: identity.
+struct Transform {
+  SignedPermutation hidden;                        // residual-stream dimensions
+  std::map<int32_t, SignedPermutation> neurons;    // per layer: MLP neurons
+  bool active() const { return !hidden.perm.empty() || !neurons.empty(); }
+};
+
 struct AuditSide {
   const Model* model = nullptr;
+  Transform transform;  // only ever set on the candidate
   std::vector<AuditTensor> tensors;
   std::map<std::string, size_t> by_key;
   int32_t n_layers = 0;
@@ -118,6 +128,65 @@ Result<std::vector<float>> ReadRows(const AuditSide& side, const AuditTensor& t,
   return out;
 }
 
+enum class HiddenAxis { kNone, kColumns, kRows, kVector };
+
+HiddenAxis HiddenAxisOf(Role r) {
+  switch (r) {
+    case Role::kAttnQ: case Role::kAttnK: case Role::kAttnV: case Role::kAttnQKV:
+    case Role::kFfnGate: case Role::kFfnUp: case Role::kFfnGateUp: case Role::kRouter:
+    case Role::kTokenEmbed: case Role::kLmHead: case Role::kAttnQA: case Role::kAttnKVA:
+      return HiddenAxis::kColumns;
+    case Role::kAttnO: case Role::kFfnDown:
+      return HiddenAxis::kRows;
+    case Role::kAttnNorm: case Role::kFfnNorm: case Role::kOutputNorm: case Role::kAttnPostNorm:
+    case Role::kFfnPostNorm:
+      return HiddenAxis::kVector;
+    default:
+      return HiddenAxis::kNone;
+  }
+}
+
+bool Affected(const Transform& tr, const CanonicalName& c) {
+  if (!tr.active() || c.component != Component::kText || c.expert != -1) return false;
+  if (!tr.hidden.perm.empty() && HiddenAxisOf(c.role) != HiddenAxis::kNone) return true;
+  return tr.neurons.count(c.layer) != 0 &&
+         (c.role == Role::kFfnGate || c.role == Role::kFfnUp || c.role == Role::kFfnDown);
+}
+
+Result<Dense> ReadDense(const AuditSide& side, const AuditTensor& t) {
+  Dense m;
+  m.rows = t.info->n_rows();
+  m.cols = t.info->row_elements();
+  std::vector<uint64_t> rows(m.rows);
+  std::iota(rows.begin(), rows.end(), 0);
+  DOKJA_ASSIGN_OR_RETURN(m.v, ReadRows(side, t, rows));
+  return m;
+}
+
+// The whole tensor in reference coordinates.
+Result<Dense> ReadAligned(const AuditSide& side, const AuditTensor& t) {
+  DOKJA_ASSIGN_OR_RETURN(Dense m, ReadDense(side, t));
+  const Transform& tr = side.transform;
+  if (!tr.hidden.perm.empty()) {
+    const uint64_t d = tr.hidden.perm.size();
+    switch (HiddenAxisOf(t.canon.role)) {
+      case HiddenAxis::kColumns: if (m.cols == d) ApplyToColumns(tr.hidden, &m); break;
+      case HiddenAxis::kRows: if (m.rows == d) ApplyToRows(tr.hidden, &m); break;
+      case HiddenAxis::kVector: if (m.cols == d) ApplyToColumns(tr.hidden, &m, false); break;
+      case HiddenAxis::kNone: break;
+    }
+  }
+  if (auto it = tr.neurons.find(t.canon.layer); it != tr.neurons.end()) {
+    const uint64_t n = it->second.perm.size();
+    if ((t.canon.role == Role::kFfnGate || t.canon.role == Role::kFfnUp) && m.rows == n) {
+      ApplyToRows(it->second, &m, false);
+    } else if (t.canon.role == Role::kFfnDown && m.cols == n) {
+      ApplyToColumns(it->second, &m, false);
+    }
+  }
+  return m;
+}
+
 // Sampled rows of tensor `index` among its first `n_rows` rows (cached when
 // that is all of its rows, the common case).
 Result<std::vector<float>> Sampled(AuditSide& side, size_t index, uint64_t n_rows,
@@ -127,8 +196,17 @@ Result<std::vector<float>> Sampled(AuditSide& side, size_t index, uint64_t n_row
     auto it = side.samples.find(index);
     if (it != side.samples.end()) return it->second;
   }
-  DOKJA_ASSIGN_OR_RETURN(std::vector<float> values,
-                         ReadRows(side, side.tensors[index], SampleRows(n_rows, max_rows)));
+  std::vector<float> values;
+  if (Affected(side.transform, side.tensors[index].canon)) {
+    DOKJA_ASSIGN_OR_RETURN(Dense all, ReadAligned(side, side.tensors[index]));
+    const uint64_t cols = all.cols;
+    for (uint64_t r : SampleRows(n_rows, max_rows)) {
+      values.insert(values.end(), all.v.begin() + static_cast<int64_t>(r * cols),
+                    all.v.begin() + static_cast<int64_t>((r + 1) * cols));
+    }
+  } else {
+    DOKJA_ASSIGN_OR_RETURN(values, ReadRows(side, side.tensors[index], SampleRows(n_rows, max_rows)));
+  }
   if (whole) side.samples.emplace(index, values);
   return values;
 }
@@ -206,6 +284,156 @@ Result<LayerMap> MapLayers(AuditSide& a, AuditSide& b, const CompareOptions& opt
     map.mapped[static_cast<size_t>(la)] = same_ok ? la : best_ok ? best : (la < b.n_layers ? la : -1);
   }
   return map;
+}
+
+// Rows [0, n) of a tensor by canonical key, or nullptr when absent.
+const AuditTensor* FindKey(const AuditSide& side, const std::string& key) {
+  auto it = side.by_key.find(key);
+  return it == side.by_key.end() ? nullptr : &side.tensors[it->second];
+}
+
+Dense Transpose(const Dense& m) {
+  Dense t{m.cols, m.rows, std::vector<float>(m.v.size())};
+  for (uint64_t r = 0; r < m.rows; ++r)
+    for (uint64_t c = 0; c < m.cols; ++c) t.v[c * m.rows + r] = m.v[r * m.cols + c];
+  return t;
+}
+
+// True when every column matches the column of the same index significantly
+// (positively), i.e. there is nothing to re-align.
+bool IdentityHolds(const Dense& a, const Dense& b, double log10_alpha) {
+  if (a.rows != b.rows || a.cols != b.cols || a.rows < 2) return false;
+  std::vector<float> ca(a.rows), cb(b.rows);
+  for (uint64_t c = 0; c < a.cols; ++c) {
+    for (uint64_t r = 0; r < a.rows; ++r) ca[r] = a.at(r, c), cb[r] = b.at(r, c);
+    PairedMoments m;
+    m.Add(ca.data(), cb.data(), a.rows);
+    if (BonferroniLog10(NormalLog10Upper(m.T()), a.cols) > log10_alpha) return false;
+  }
+  return true;
+}
+
+// Finds the signed permutation of hidden dimensions (from the embeddings) and
+// the per-layer MLP neuron permutations that make the candidate line up with
+// the reference. Leaves the transform empty where identity already fits or
+// nothing significant is found.
+Status FindTransform(AuditSide& a, const AuditSide& b, const CompareOptions& opt) {
+  const std::string embd = "text.token_embd.weight";
+  const AuditTensor* ea = FindKey(a, embd);
+  const AuditTensor* eb = FindKey(b, embd);
+  if (ea == nullptr || eb == nullptr || ea->info->shape.size() != 2 ||
+      eb->info->shape.size() != 2 || ea->info->shape[1] != eb->info->shape[1]) {
+    return Status::OK();
+  }
+  const uint64_t common = std::min(ea->info->shape[0], eb->info->shape[0]);
+  const std::vector<uint64_t> rows = SampleRows(common, 2048);
+  Dense ca{rows.size(), ea->info->shape[1], {}}, cb{rows.size(), eb->info->shape[1], {}};
+  DOKJA_ASSIGN_OR_RETURN(ca.v, ReadRows(a, *ea, rows));
+  DOKJA_ASSIGN_OR_RETURN(cb.v, ReadRows(b, *eb, rows));
+  if (IdentityHolds(ca, cb, opt.log10_alpha)) return Status::OK();
+  SignedPermutation hidden = MatchColumns(ca, cb, opt.log10_alpha, /*allow_sign=*/true);
+  if (hidden.perm.empty() || hidden.identity()) return Status::OK();
+  a.transform.hidden = std::move(hidden);
+  // Within each layer, match MLP neurons on [gate | up] rows in reference coordinates.
+  for (int32_t l = 0; l < std::min(a.n_layers, b.n_layers); ++l) {
+    const std::string up = "text.blk." + std::to_string(l) + ".ffn_up.weight";
+    const std::string gate = "text.blk." + std::to_string(l) + ".ffn_gate.weight";
+    const AuditTensor *ua = FindKey(a, up), *ub = FindKey(b, up);
+    if (ua == nullptr || ub == nullptr || ua->info->shape != ub->info->shape) continue;
+    DOKJA_ASSIGN_OR_RETURN(Dense ma, ReadAligned(a, *ua));
+    DOKJA_ASSIGN_OR_RETURN(Dense mb, ReadDense(b, *ub));
+    if (IdentityHolds(Transpose(ma), Transpose(mb), opt.log10_alpha)) continue;
+    const AuditTensor *ga = FindKey(a, gate), *gb = FindKey(b, gate);
+    if (ga != nullptr && gb != nullptr && ga->info->shape == gb->info->shape) {
+      // Concatenate gate columns after up columns: one row per neuron.
+      DOKJA_ASSIGN_OR_RETURN(Dense xa, ReadAligned(a, *ga));
+      DOKJA_ASSIGN_OR_RETURN(Dense xb, ReadDense(b, *gb));
+      auto concat = [](const Dense& u, const Dense& g) {
+        Dense c{u.rows, u.cols + g.cols, {}};
+        for (uint64_t r = 0; r < u.rows; ++r) {
+          c.v.insert(c.v.end(), u.v.begin() + r * u.cols, u.v.begin() + (r + 1) * u.cols);
+          c.v.insert(c.v.end(), g.v.begin() + r * g.cols, g.v.begin() + (r + 1) * g.cols);
+        }
+        return c;
+      };
+      ma = concat(ma, xa);
+      mb = concat(mb, xb);
+    }
+    SignedPermutation neurons = MatchRows(ma, mb, opt.log10_alpha);
+    if (!neurons.perm.empty() && !neurons.identity()) a.transform.neurons[l] = std::move(neurons);
+  }
+  a.samples.clear();
+  return Status::OK();
+}
+
+bool IsConstant(const Dense& m) {
+  return std::all_of(m.v.begin(), m.v.end(), [&](float x) { return x == m.v.front(); });
+}
+
+// When the candidate's norm gains are constant (folded into the matrices that
+// read the normalised stream) but the reference's are not, compares the
+// candidate readers' column norms with the reference readers' column norms
+// scaled by its gains. The column-norm profile comes from training (at
+// initialisation all columns have about the same norm), so agreement is
+// evidence that trained weights were carried over.
+Result<std::optional<TensorEvidence>> FoldedGainEvidence(const AuditSide& a, const AuditSide& b,
+                                                         const std::string& norm_key,
+                                                         const std::vector<std::string>& readers) {
+  const AuditTensor *na = FindKey(a, norm_key), *nb = FindKey(b, norm_key);
+  if (na == nullptr || nb == nullptr || na->info->shape != nb->info->shape) return std::optional<TensorEvidence>();
+  DOKJA_ASSIGN_OR_RETURN(Dense ga, ReadDense(a, *na));
+  DOKJA_ASSIGN_OR_RETURN(Dense gb, ReadDense(b, *nb));
+  if (!IsConstant(ga) || IsConstant(gb)) return std::optional<TensorEvidence>();
+  const uint64_t d = gb.v.size();
+  std::vector<float> cand(d, 0.0f), ref(d, 0.0f);
+  for (const std::string& key : readers) {
+    const AuditTensor *ra = FindKey(a, key), *rb = FindKey(b, key);
+    if (ra == nullptr || rb == nullptr || ra->info->shape != rb->info->shape ||
+        ra->info->row_elements() != d) {
+      continue;
+    }
+    DOKJA_ASSIGN_OR_RETURN(Dense wa, ReadAligned(a, *ra));
+    DOKJA_ASSIGN_OR_RETURN(Dense wb, ReadDense(b, *rb));
+    const std::vector<float> norm_a = ColumnNorms(wa), norm_b = ColumnNorms(wb);
+    for (uint64_t j = 0; j < d; ++j) {
+      cand[j] += norm_a[j];
+      ref[j] += norm_b[j] * std::abs(gb.v[j]);
+    }
+  }
+  PairedMoments m;
+  m.Add(cand.data(), ref.data(), d);
+  if (m.T() == 0) return std::optional<TensorEvidence>();
+  TensorEvidence e;
+  e.candidate = na->key;
+  e.reference = nb->key;
+  e.mapping = "gains folded into the next matrices";
+  e.constant_init = true;
+  e.t = e.z = m.T();
+  e.pearson = m.Pearson();
+  e.n_values = d;
+  return std::optional<TensorEvidence>(std::move(e));
+}
+
+// Replaces the (degenerate) evidence of folded norms by FoldedGainEvidence.
+Status AddFoldedGainEvidence(const AuditSide& a, const AuditSide& b,
+                             std::map<std::string, ComponentVerdict>* comps) {
+  auto text = comps->find("text");
+  if (text == comps->end()) return Status::OK();
+  auto replace = [&](const std::string& norm, const std::vector<std::string>& readers) -> Status {
+    DOKJA_ASSIGN_OR_RETURN(auto e, FoldedGainEvidence(a, b, norm, readers));
+    if (!e) return Status::OK();
+    for (TensorEvidence& old : text->second.tensors) {
+      if (old.candidate == norm) old = *e;
+    }
+    return Status::OK();
+  };
+  for (int32_t l = 0; l < a.n_layers; ++l) {
+    const std::string p = "text.blk." + std::to_string(l) + ".";
+    DOKJA_RETURN_IF_ERROR(replace(p + "attn_norm.weight",
+                                  {p + "attn_q.weight", p + "attn_k.weight", p + "attn_v.weight"}));
+    DOKJA_RETURN_IF_ERROR(replace(p + "ffn_norm.weight", {p + "ffn_gate.weight", p + "ffn_up.weight"}));
+  }
+  return replace("text.output_norm.weight", {"text.lm_head.weight"});
 }
 
 }  // namespace
@@ -353,6 +581,9 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
   Comparison out;
   out.candidate = candidate.root;
   out.reference = reference.root;
+  DOKJA_RETURN_IF_ERROR(FindTransform(a, b, opt));
+  out.hidden_permuted = !a.transform.hidden.perm.empty();
+  out.neuron_permuted_layers = static_cast<int32_t>(a.transform.neurons.size());
   DOKJA_ASSIGN_OR_RETURN(out.layer_map, MapLayers(a, b, opt));
   std::map<std::string, ComponentVerdict> comps;
   for (size_t i = 0; i < a.tensors.size(); ++i) {
@@ -386,6 +617,7 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
     c.n_constant_init += e.constant_init;
     c.tensors.push_back(std::move(e));
   }
+  DOKJA_RETURN_IF_ERROR(AddFoldedGainEvidence(a, b, &comps));
   // The text body first: components without trained-only parameters borrow its kind.
   if (auto it = comps.find("text"); it != comps.end()) Decide(&it->second, opt, nullptr);
   const ComponentVerdict* body = comps.count("text") ? &comps["text"] : nullptr;

@@ -69,6 +69,9 @@ struct LayerMap {
 
 struct Comparison {
   std::string candidate, reference;
+  // Function-preserving edits undone before comparing (align.h).
+  bool hidden_permuted = false;        // a signed permutation of hidden dims was found
+  int32_t neuron_permuted_layers = 0;  // layers whose MLP neurons were re-matched
   std::vector<ComponentVerdict> components;
   LayerMap layer_map;
 };

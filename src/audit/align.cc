@@ -1,0 +1,119 @@
+#include "audit/align.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "audit/stats.h"
+
+namespace dokja::audit {
+namespace {
+
+// Columns centred and scaled to unit norm, stored column-major for dot products.
+std::vector<float> NormalisedColumns(const Dense& m) {
+  std::vector<float> out(m.rows * m.cols);
+  for (uint64_t c = 0; c < m.cols; ++c) {
+    double mean = 0;
+    for (uint64_t r = 0; r < m.rows; ++r) mean += m.at(r, c);
+    mean /= static_cast<double>(std::max<uint64_t>(1, m.rows));
+    double ss = 0;
+    for (uint64_t r = 0; r < m.rows; ++r) ss += (m.at(r, c) - mean) * (m.at(r, c) - mean);
+    const double inv = ss > 0 ? 1.0 / std::sqrt(ss) : 0.0;
+    for (uint64_t r = 0; r < m.rows; ++r) {
+      out[c * m.rows + r] = static_cast<float>((m.at(r, c) - mean) * inv);
+    }
+  }
+  return out;
+}
+
+Dense Transposed(const Dense& m) {
+  Dense t;
+  t.rows = m.cols;
+  t.cols = m.rows;
+  t.v.resize(m.v.size());
+  for (uint64_t r = 0; r < m.rows; ++r) {
+    for (uint64_t c = 0; c < m.cols; ++c) t.v[c * m.rows + r] = m.v[r * m.cols + c];
+  }
+  return t;
+}
+
+}  // namespace
+
+bool SignedPermutation::identity() const {
+  for (size_t j = 0; j < perm.size(); ++j) {
+    if (perm[j] != j || sign[j] < 0) return false;
+  }
+  return true;
+}
+
+SignedPermutation MatchColumns(const Dense& cand, const Dense& ref, double log10_alpha,
+                               bool allow_sign) {
+  SignedPermutation out;
+  if (cand.rows != ref.rows || cand.cols != ref.cols || cand.rows < 8 || cand.cols == 0) return out;
+  const std::vector<float> a = NormalisedColumns(cand), b = NormalisedColumns(ref);
+  const uint64_t n = cand.rows, d = cand.cols;
+  std::vector<uint32_t> perm(d);
+  std::vector<int8_t> sign(d);
+  std::vector<bool> taken(d, false);
+  double worst = -1e300;
+  for (uint64_t j = 0; j < d; ++j) {
+    double best = -1;
+    uint64_t best_i = 0;
+    int8_t best_s = 1;
+    for (uint64_t i = 0; i < d; ++i) {
+      double dot = 0;
+      for (uint64_t r = 0; r < n; ++r) dot += static_cast<double>(a[j * n + r]) * b[i * n + r];
+      const double score = allow_sign ? std::abs(dot) : dot;
+      if (score > best) best = score, best_i = i, best_s = dot < 0 ? -1 : 1;
+    }
+    if (taken[best_i]) return SignedPermutation();  // not a bijection
+    taken[best_i] = true;
+    perm[j] = static_cast<uint32_t>(best_i);
+    sign[j] = best_s;
+    // Under independence each correlation is ~N(0, 1/n); the best of d (two-sided
+    // when signs are free) is corrected by 2d.
+    const double log10_p = BonferroniLog10(NormalLog10Upper(best * std::sqrt(static_cast<double>(n))),
+                                           (allow_sign ? 2 : 1) * d);
+    worst = std::max(worst, log10_p);
+  }
+  if (worst > log10_alpha) return SignedPermutation();
+  out.perm = std::move(perm);
+  out.sign = std::move(sign);
+  out.worst_log10_p = worst;
+  return out;
+}
+
+SignedPermutation MatchRows(const Dense& cand, const Dense& ref, double log10_alpha) {
+  return MatchColumns(Transposed(cand), Transposed(ref), log10_alpha, /*allow_sign=*/false);
+}
+
+void ApplyToColumns(const SignedPermutation& p, Dense* m, bool use_sign) {
+  std::vector<float> out(m->v.size());
+  for (uint64_t r = 0; r < m->rows; ++r) {
+    for (uint64_t j = 0; j < m->cols; ++j) {
+      const float s = use_sign ? p.sign[j] : 1;
+      out[r * m->cols + p.perm[j]] = s * m->v[r * m->cols + j];
+    }
+  }
+  m->v = std::move(out);
+}
+
+void ApplyToRows(const SignedPermutation& p, Dense* m, bool use_sign) {
+  std::vector<float> out(m->v.size());
+  for (uint64_t j = 0; j < m->rows; ++j) {
+    const float s = use_sign ? p.sign[j] : 1;
+    for (uint64_t c = 0; c < m->cols; ++c) out[p.perm[j] * m->cols + c] = s * m->v[j * m->cols + c];
+  }
+  m->v = std::move(out);
+}
+
+std::vector<float> ColumnNorms(const Dense& m) {
+  std::vector<double> ss(m.cols, 0.0);
+  for (uint64_t r = 0; r < m.rows; ++r) {
+    for (uint64_t c = 0; c < m.cols; ++c) ss[c] += static_cast<double>(m.at(r, c)) * m.at(r, c);
+  }
+  std::vector<float> out(m.cols);
+  for (uint64_t c = 0; c < m.cols; ++c) out[c] = static_cast<float>(std::sqrt(ss[c]));
+  return out;
+}
+
+}  // namespace dokja::audit

@@ -1,0 +1,58 @@
+// Undoing function-preserving edits before comparing weights.
+//
+// A derived model can be disguised without changing what it computes:
+//  - a signed permutation of the hidden (residual-stream) dimensions, applied
+//    to the embeddings, every matrix that reads or writes the residual stream,
+//    and the norm gains;
+//  - a permutation of each layer's MLP neurons (rows of gate/up, columns of
+//    down);
+//  - norm gains folded into the matrices that follow them (gains set to 1).
+// We recover the first from the token embeddings (the same token rows in both
+// models: candidate column j matches the reference column with the largest
+// |correlation|, with its sign), the second by matching neuron rows once the
+// hidden dimensions are aligned, and the third by reading the reference's
+// trained gains back out of the candidate's column norms.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/status.h"
+
+namespace dokja::audit {
+
+// A row-major matrix of f32 values.
+struct Dense {
+  uint64_t rows = 0, cols = 0;
+  std::vector<float> v;
+  float at(uint64_t r, uint64_t c) const { return v[r * cols + c]; }
+};
+
+// Candidate index j corresponds to reference index perm[j], with sign[j].
+struct SignedPermutation {
+  std::vector<uint32_t> perm;
+  std::vector<int8_t> sign;
+  // Worst matched column's log10 p of being a chance best match (after the
+  // correction for picking the best of n).
+  double worst_log10_p = 0;
+  bool identity() const;
+};
+
+// Matches the columns of `cand` to those of `ref` (same rows, same cols).
+// Returns nothing (ok, empty perm) unless the matching is a bijection in which
+// every column is individually significant at log10_alpha.
+SignedPermutation MatchColumns(const Dense& cand, const Dense& ref, double log10_alpha,
+                               bool allow_sign);
+
+// The transpose view: matches rows.
+SignedPermutation MatchRows(const Dense& cand, const Dense& ref, double log10_alpha);
+
+// Reorders candidate columns into reference order (out[:, perm[j]] = sign[j] * in[:, j]).
+void ApplyToColumns(const SignedPermutation& p, Dense* m, bool use_sign = true);
+// Reorders candidate rows into reference order (out[perm[j], :] = sign[j] * in[j, :]).
+void ApplyToRows(const SignedPermutation& p, Dense* m, bool use_sign = true);
+
+// Column L2 norms.
+std::vector<float> ColumnNorms(const Dense& m);
+
+}  // namespace dokja::audit
