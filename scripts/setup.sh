@@ -17,6 +17,7 @@ PACKAGES=(
   libopenblas-dev                   # the embedded engine's matrix products
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev          # fuzzers and sanitizer builds
+  chromium                          # renders the HTML reports in tests
 )
 
 missing=()

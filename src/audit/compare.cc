@@ -370,20 +370,20 @@ bool IsConstant(const Dense& m) {
   return std::all_of(m.v.begin(), m.v.end(), [&](float x) { return x == m.v.front(); });
 }
 
-// When the candidate's norm gains are constant (folded into the matrices that
-// read the normalised stream) but the reference's are not, compares the
-// candidate readers' column norms with the reference readers' column norms
-// scaled by its gains. The column-norm profile comes from training (at
-// initialisation all columns have about the same norm), so agreement is
-// evidence that trained weights were carried over.
+// When either side's norm gains are constant (folded into the matrices that
+// read the normalised stream), compares the two sides' effective column-norm
+// profiles: per hidden dimension, the readers' column norms times |gain|
+// (which folding leaves unchanged). That profile comes from training (at
+// initialisation all columns have about the same norm and gains are 1), so
+// agreement is evidence that trained weights were carried over.
 Result<std::optional<TensorEvidence>> FoldedGainEvidence(const AuditSide& a, const AuditSide& b,
                                                          const std::string& norm_key,
                                                          const std::vector<std::string>& readers) {
   const AuditTensor *na = FindKey(a, norm_key), *nb = FindKey(b, norm_key);
   if (na == nullptr || nb == nullptr || na->info->shape != nb->info->shape) return std::optional<TensorEvidence>();
-  DOKJA_ASSIGN_OR_RETURN(Dense ga, ReadDense(a, *na));
+  DOKJA_ASSIGN_OR_RETURN(Dense ga, ReadAligned(a, *na));
   DOKJA_ASSIGN_OR_RETURN(Dense gb, ReadDense(b, *nb));
-  if (!IsConstant(ga) || IsConstant(gb)) return std::optional<TensorEvidence>();
+  if (!IsConstant(ga) && !IsConstant(gb)) return std::optional<TensorEvidence>();
   const uint64_t d = gb.v.size();
   std::vector<float> cand(d, 0.0f), ref(d, 0.0f);
   for (const std::string& key : readers) {
@@ -396,7 +396,7 @@ Result<std::optional<TensorEvidence>> FoldedGainEvidence(const AuditSide& a, con
     DOKJA_ASSIGN_OR_RETURN(Dense wb, ReadDense(b, *rb));
     const std::vector<float> norm_a = ColumnNorms(wa), norm_b = ColumnNorms(wb);
     for (uint64_t j = 0; j < d; ++j) {
-      cand[j] += norm_a[j];
+      cand[j] += norm_a[j] * std::abs(ga.v[j]);
       ref[j] += norm_b[j] * std::abs(gb.v[j]);
     }
   }
@@ -586,6 +586,7 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
   out.neuron_permuted_layers = static_cast<int32_t>(a.transform.neurons.size());
   DOKJA_ASSIGN_OR_RETURN(out.layer_map, MapLayers(a, b, opt));
   std::map<std::string, ComponentVerdict> comps;
+  PairedMoments gains;  // every paired norm gain, for the report's cosine lesson
   for (size_t i = 0; i < a.tensors.size(); ++i) {
     const AuditTensor& t = a.tensors[i];
     ComponentVerdict& c = comps[ComponentKey(t.canon)];
@@ -598,6 +599,7 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
     DOKJA_ASSIGN_OR_RETURN(std::vector<float> vb, Sampled(b, p.ref, p.n_rows, opt.max_sample_rows));
     PairedMoments m;
     m.Add(va.data(), vb.data(), va.size());
+    if (IsConstantInit(t.canon.role) && va.size() == vb.size()) gains.Add(va.data(), vb.data(), va.size());
     TensorEvidence e;
     e.candidate = t.key;
     e.reference = r.key;
@@ -617,6 +619,10 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
     c.n_constant_init += e.constant_init;
     c.tensors.push_back(std::move(e));
   }
+  out.norm_gain_cosine = gains.Cosine();
+  out.norm_gain_pearson = gains.Pearson();
+  out.norm_gain_log10_p = NormalLog10Upper(gains.T());
+  out.norm_gain_values = gains.n();
   DOKJA_RETURN_IF_ERROR(AddFoldedGainEvidence(a, b, &comps));
   // The text body first: components without trained-only parameters borrow its kind.
   if (auto it = comps.find("text"); it != comps.end()) Decide(&it->second, opt, nullptr);

@@ -72,6 +72,12 @@ struct Comparison {
   // Function-preserving edits undone before comparing (align.h).
   bool hidden_permuted = false;        // a signed permutation of hidden dims was found
   int32_t neuron_permuted_layers = 0;  // layers whose MLP neurons were re-matched
+  // All paired norm gains together: the raw cosine the public argument used,
+  // next to the centred Pearson correlation and the calibrated statistic.
+  double norm_gain_cosine = 0;
+  double norm_gain_pearson = 0;
+  double norm_gain_log10_p = 0;
+  uint64_t norm_gain_values = 0;
   std::vector<ComponentVerdict> components;
   LayerMap layer_map;
 };

@@ -84,6 +84,11 @@ double PairedMoments::T() const {
   return sx / std::sqrt(sxx);
 }
 
+double PairedMoments::Cosine() const {
+  if (saa_ <= 0 || sbb_ <= 0) return 0;
+  return sab_ / std::sqrt(saa_ * sbb_);
+}
+
 double PairedMoments::Pearson() const {
   const double va = VarA(), vb = VarB();
   if (n_ < 2 || va <= 0 || vb <= 0) return 0;

@@ -39,6 +39,9 @@ class PairedMoments {
   double T() const;
   // Pearson correlation of the paired values (an effect size, not a test).
   double Pearson() const;
+  // Raw cosine of the uncentred vectors: shown in reports only to explain why
+  // it is not evidence (for norm gains it is ~1 for any two models).
+  double Cosine() const;
   // Variance of each side (population).
   double VarA() const;
   double VarB() const;

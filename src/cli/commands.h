@@ -12,5 +12,6 @@ namespace dokja::cli {
 
 void RegisterInspect(CLI::App& app, std::function<int()>* run);
 void RegisterCompare(CLI::App& app, std::function<int()>* run);
+void RegisterAudit(CLI::App& app, std::function<int()>* run);
 
 }  // namespace dokja::cli

@@ -2,16 +2,13 @@
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
-#include "audit/compare.h"
+#include "audit/audit.h"
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 
 namespace dokja::cli {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 struct CompareCliOptions {
   std::string candidate, reference;
@@ -19,39 +16,6 @@ struct CompareCliOptions {
   bool tensors = false;
   audit::CompareOptions compare;
 };
-
-Json ToJson(const audit::Comparison& c) {
-  Json j;
-  j["candidate"] = c.candidate;
-  j["reference"] = c.reference;
-  j["components"] = Json::array();
-  for (const auto& comp : c.components) {
-    Json cj{{"component", comp.component},
-            {"verdict", audit::VerdictName(comp.verdict)},
-            {"reason", comp.reason},
-            {"log10_p", comp.log10_p},
-            {"log10_p_trained", comp.log10_p_trained},
-            {"n_tensors", comp.n_tensors},
-            {"n_paired", comp.n_paired},
-            {"n_identical", comp.n_identical},
-            {"n_constant_init", comp.n_constant_init},
-            {"null", "independent models: T ~ N(0,1) per tensor, Stouffer across tensors, "
-                     "Bonferroni across references"}};
-    cj["tensors"] = Json::array();
-    for (const auto& e : comp.tensors) {
-      cj["tensors"].push_back({{"candidate", e.candidate}, {"reference", e.reference},
-                               {"mapping", e.mapping}, {"identical", e.identical},
-                               {"constant_init", e.constant_init}, {"t", e.t}, {"z", e.z},
-                               {"pearson", e.pearson}, {"n_values", e.n_values}});
-    }
-    j["components"].push_back(std::move(cj));
-  }
-  j["layer_map"] = {{"n_candidate", c.layer_map.n_candidate},
-                    {"n_reference", c.layer_map.n_reference},
-                    {"z", c.layer_map.z},
-                    {"mapped", c.layer_map.mapped}};
-  return j;
-}
 
 void PrintHuman(const audit::Comparison& c, bool tensors) {
   std::printf("candidate: %s\nreference: %s\n\n", c.candidate.c_str(), c.reference.c_str());
@@ -83,7 +47,7 @@ int RunCompare(const CompareCliOptions& opt) {
   auto result = audit::CompareModels(*cand, *ref, opt.compare);
   if (!result.ok()) return ReportError("compare", result.status());
   if (opt.json) {
-    std::printf("%s\n", ToJson(*result).dump(2).c_str());
+    std::printf("%s\n", audit::ComparisonJson(*result).c_str());
   } else {
     PrintHuman(*result, opt.tensors);
   }

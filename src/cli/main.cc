@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   std::function<int()> run;
   dokja::cli::RegisterInspect(app, &run);
   dokja::cli::RegisterCompare(app, &run);
+  dokja::cli::RegisterAudit(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
