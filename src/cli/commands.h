@@ -11,5 +11,7 @@ class App;
 namespace dokja::cli {
 
 void RegisterInspect(CLI::App& app, std::function<int()>* run);
+void RegisterRun(CLI::App& app, std::function<int()>* run);
+void RegisterServeModel(CLI::App& app, std::function<int()>* run);
 
 }  // namespace dokja::cli

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::function<int()> run;
   dokja::cli::RegisterInspect(app, &run);
+  dokja::cli::RegisterRun(app, &run);
+  dokja::cli::RegisterServeModel(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
