@@ -24,6 +24,7 @@ namespace dokja::serve {
 namespace {
 
 constexpr const char* kJson = "application/json";
+constexpr int kListenBacklog = 1024;  // pending connections before the kernel drops SYNs
 
 // Chunks of one streaming response, handed from the worker that generates
 // them to the HTTP thread that writes them. Thread-safe.
@@ -298,6 +299,14 @@ Result<std::unique_ptr<ModelServer>> ModelServer::Start(const engine::LocalModel
   RegisterTokenizerRoutes(http, *impl);
   RegisterOperationsRoutes(http, *impl);
   InstallHooks(http, *impl);
+  // httplib listens with a backlog of 5; a burst of clients then overflows
+  // the accept queue and connections stall for a SYN retransmit (and some
+  // clients fail), so we listen again on the same socket with a real backlog.
+  auto listen_fd = std::make_shared<socket_t>(INVALID_SOCKET);
+  http.set_socket_options([listen_fd](socket_t sock) {
+    httplib::default_socket_options(sock);
+    *listen_fd = sock;
+  });
   int32_t port = options.port;
   if (port == 0) {
     port = http.bind_to_any_port(options.host);
@@ -307,6 +316,7 @@ Result<std::unique_ptr<ModelServer>> ModelServer::Start(const engine::LocalModel
                                " (in use, or not an address of this machine)");
   }
   impl->options.port = port;
+  if (*listen_fd != INVALID_SOCKET) ::listen(*listen_fd, kListenBacklog);
   impl->listener = std::thread([&http] { http.listen_after_bind(); });
   // Ready once the accept loop runs (a stop() before that would be lost).
   while (!http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
