@@ -15,6 +15,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev
   libicu-dev                        # tokenizers: Unicode categories and regex
   libopenblas-dev                   # the embedded engine's matrix products
+  libcpp-httplib-dev                # the model server (src/serve) and its tests
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev          # fuzzers and sanitizer builds
   chromium                          # renders the HTML reports in tests

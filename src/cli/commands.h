@@ -13,5 +13,7 @@ namespace dokja::cli {
 void RegisterInspect(CLI::App& app, std::function<int()>* run);
 void RegisterCompare(CLI::App& app, std::function<int()>* run);
 void RegisterAudit(CLI::App& app, std::function<int()>* run);
+void RegisterRun(CLI::App& app, std::function<int()>* run);
+void RegisterServeModel(CLI::App& app, std::function<int()>* run);
 
 }  // namespace dokja::cli
