@@ -244,6 +244,37 @@ std::string WithLayer(const CanonicalName& c, int32_t layer) {
   return m.ToString();
 }
 
+// Centres each row of a 2-D sample on its own mean. Row means are invariant
+// to any permutation of the hidden dimensions and follow token frequency, so
+// unrelated models share them (an embedding or head row of a frequent token
+// is offset the same way in both); only what lies within rows is evidence.
+void CentreRows(std::vector<float>* v, uint64_t cols) {
+  if (cols < 2) return;
+  for (uint64_t r = 0; r + cols <= v->size(); r += cols) {
+    double mean = 0;
+    for (uint64_t c = 0; c < cols; ++c) mean += (*v)[r + c];
+    mean /= static_cast<double>(cols);
+    for (uint64_t c = 0; c < cols; ++c) (*v)[r + c] -= static_cast<float>(mean);
+  }
+}
+
+// Evidence of relation between two samples of one tensor's rows.
+PairedMoments Relate(std::vector<float> a, std::vector<float> b, const TensorInfo& t) {
+  if (t.shape.size() >= 2) {
+    CentreRows(&a, t.row_elements());
+    CentreRows(&b, t.row_elements());
+  }
+  PairedMoments m;
+  m.Add(a.data(), b.data(), std::min(a.size(), b.size()));
+  return m;
+}
+
+bool SameValues(const std::vector<float>& a, const std::vector<float>& b) {
+  PairedMoments m;
+  m.Add(a.data(), b.data(), std::min(a.size(), b.size()));
+  return a.size() == b.size() && m.identical();
+}
+
 // Stouffer z over the matrix roles of candidate layer la vs reference layer lb.
 Result<double> LayerPairZ(AuditSide& a, AuditSide& b, int32_t la, int32_t lb, uint32_t max_rows) {
   std::vector<double> zs;
@@ -257,9 +288,7 @@ Result<double> LayerPairZ(AuditSide& a, AuditSide& b, int32_t la, int32_t lb, ui
     const size_t ia = a.by_key.at(t.key);
     DOKJA_ASSIGN_OR_RETURN(std::vector<float> va, Sampled(a, ia, t.info->n_rows(), max_rows));
     DOKJA_ASSIGN_OR_RETURN(std::vector<float> vb, Sampled(b, it->second, t.info->n_rows(), max_rows));
-    PairedMoments m;
-    m.Add(va.data(), vb.data(), va.size());
-    zs.push_back(m.T());
+    zs.push_back(Relate(std::move(va), std::move(vb), *t.info).T());
   }
   return StoufferZ(zs);
 }
@@ -504,16 +533,26 @@ Pairing FindPair(const AuditTensor& t, const AuditSide& b, const LayerMap& map) 
   return p;
 }
 
-void Decide(ComponentVerdict* c, const CompareOptions& opt, const ComponentVerdict* body) {
-  std::vector<double> all, trained;
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void Decide(ComponentVerdict* c, const CompareOptions& opt) {
+  std::vector<double> all, trained, r_mat, r_all;
   for (const TensorEvidence& e : c->tensors) {
     all.push_back(e.z);
+    r_all.push_back(e.pearson);
+    if (!e.constant_init) r_mat.push_back(e.pearson);
     if (e.constant_init && e.z != 0) trained.push_back(e.z);
   }
   c->log10_p = BonferroniLog10(NormalLog10Upper(StoufferZ(all)), opt.n_references);
   c->log10_p_trained = trained.empty()
                            ? 0
                            : BonferroniLog10(NormalLog10Upper(StoufferZ(trained)), opt.n_references);
+  c->median_pearson = Median(r_mat.empty() ? r_all : r_mat);
   char buf[512];
   if (c->n_paired == 0) {
     c->verdict = Verdict::kInconclusive;
@@ -532,45 +571,28 @@ void Decide(ComponentVerdict* c, const CompareOptions& opt, const ComponentVerdi
     c->reason = buf;
     return;
   }
-  if (!trained.empty()) {
-    if (c->log10_p_trained <= opt.log10_alpha) {
-      c->verdict = Verdict::kDerived;
-      std::snprintf(buf, sizeof buf,
-                    "related (log10 p = %.4g) and its trained-only parameters (norm gains) are "
-                    "related too (log10 p = %.4g): trained weights were carried over",
-                    c->log10_p, c->log10_p_trained);
-    } else {
-      c->verdict = Verdict::kSharedInit;
-      std::snprintf(buf, sizeof buf,
-                    "weights related (log10 p = %.4g) but the trained-only parameters (norm "
-                    "gains) are not (log10 p = %.2f): same random initialisation, no transfer "
-                    "of trained weights",
-                    c->log10_p, c->log10_p_trained);
-    }
-    c->reason = buf;
-    if (c->n_identical > 0) {
-      c->reason += "; " + std::to_string(c->n_identical) + " of " + std::to_string(c->n_tensors) +
-                   " tensors identical";
-    }
-    return;
-  }
-  if (body != nullptr &&
-      (body->verdict == Verdict::kDerived || body->verdict == Verdict::kSharedInit ||
-       body->verdict == Verdict::kCopied)) {
-    c->verdict = body->verdict == Verdict::kSharedInit ? Verdict::kSharedInit : Verdict::kDerived;
+  if (c->median_pearson >= opt.derived_min_pearson) {
+    c->verdict = Verdict::kDerived;
     std::snprintf(buf, sizeof buf,
-                  "related (log10 p = %.4g); no constant-initialised parameters of its own, so "
-                  "the kind of relation follows the text body's (%s)",
-                  c->log10_p, std::string(VerdictName(body->verdict)).c_str());
-    c->reason = buf;
-    return;
+                  "related (log10 p = %.4g) and the weights are largely kept (median r = %.3f >= "
+                  "%.2f), as a fine-tune, quantisation or pruning keeps them",
+                  c->log10_p, c->median_pearson, opt.derived_min_pearson);
+  } else {
+    c->verdict = Verdict::kSharedInit;
+    std::snprintf(buf, sizeof buf,
+                  "related (log10 p = %.4g) but only a small share of the weights is common "
+                  "(median r = %.3f < %.2f), as in two runs from one random initialisation",
+                  c->log10_p, c->median_pearson, opt.derived_min_pearson);
   }
-  c->verdict = Verdict::kInconclusive;
-  std::snprintf(buf, sizeof buf,
-                "related (log10 p = %.4g) but nothing tells a transfer of trained weights from "
-                "a shared initialisation",
-                c->log10_p);
   c->reason = buf;
+  if (!trained.empty()) {
+    std::snprintf(buf, sizeof buf, "; norm gains log10 p = %.4g", c->log10_p_trained);
+    c->reason += buf;
+  }
+  if (c->n_identical > 0) {
+    c->reason += "; " + std::to_string(c->n_identical) + " of " + std::to_string(c->n_tensors) +
+                 " tensors identical";
+  }
 }
 
 }  // namespace
@@ -597,9 +619,9 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
     const AuditTensor& r = b.tensors[p.ref];
     DOKJA_ASSIGN_OR_RETURN(std::vector<float> va, Sampled(a, i, p.n_rows, opt.max_sample_rows));
     DOKJA_ASSIGN_OR_RETURN(std::vector<float> vb, Sampled(b, p.ref, p.n_rows, opt.max_sample_rows));
-    PairedMoments m;
-    m.Add(va.data(), vb.data(), va.size());
     if (IsConstantInit(t.canon.role) && va.size() == vb.size()) gains.Add(va.data(), vb.data(), va.size());
+    const bool same_sample = SameValues(va, vb);
+    PairedMoments m = Relate(std::move(va), std::move(vb), *t.info);
     TensorEvidence e;
     e.candidate = t.key;
     e.reference = r.key;
@@ -611,7 +633,7 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
               : e.t;
     e.pearson = m.Pearson();
     e.n_values = m.n();
-    if (m.identical() && t.info->shape == r.info->shape) {
+    if (same_sample && t.info->shape == r.info->shape) {
       DOKJA_ASSIGN_OR_RETURN(e.identical, FullyIdentical(a, t, b, r));
     }
     c.n_paired++;
@@ -624,11 +646,8 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
   out.norm_gain_log10_p = NormalLog10Upper(gains.T());
   out.norm_gain_values = gains.n();
   DOKJA_RETURN_IF_ERROR(AddFoldedGainEvidence(a, b, &comps));
-  // The text body first: components without trained-only parameters borrow its kind.
-  if (auto it = comps.find("text"); it != comps.end()) Decide(&it->second, opt, nullptr);
-  const ComponentVerdict* body = comps.count("text") ? &comps["text"] : nullptr;
   for (auto& [key, c] : comps) {
-    if (key != "text") Decide(&c, opt, body);
+    Decide(&c, opt);
     out.components.push_back(c);
   }
   return out;

@@ -23,7 +23,8 @@ Json ComparisonJson_(const Comparison& c) {
   for (const ComponentVerdict& comp : c.components) {
     Json cj{{"component", comp.component}, {"verdict", VerdictName(comp.verdict)},
             {"reason", comp.reason}, {"log10_p", comp.log10_p},
-            {"log10_p_trained", comp.log10_p_trained}, {"n_tensors", comp.n_tensors},
+            {"log10_p_trained", comp.log10_p_trained}, {"median_pearson", comp.median_pearson},
+            {"n_tensors", comp.n_tensors},
             {"n_paired", comp.n_paired}, {"n_identical", comp.n_identical},
             {"n_constant_init", comp.n_constant_init}};
     cj["tensors"] = Json::array();
@@ -174,12 +175,14 @@ std::string AuditReportHtml(const AuditReport& r) {
                                          : "") + ".</p>";
     }
     h += "<table><tr><th>component</th><th>verdict</th><th class=\"num\">log10 p</th>"
-         "<th class=\"num\">log10 p (norm gains)</th><th class=\"num\">paired</th>"
+         "<th class=\"num\">log10 p (norm gains)</th><th class=\"num\">median r</th>"
+         "<th class=\"num\">paired</th>"
          "<th class=\"num\">identical</th><th>why</th></tr>";
     for (const ComponentVerdict& comp : c.components) {
       h += "<tr><td>" + Esc(comp.component) + "</td><td>" + Badge(comp.verdict) +
            "</td><td class=\"num\">" + Num(comp.log10_p) + "</td><td class=\"num\">" +
-           Num(comp.log10_p_trained) + "</td><td class=\"num\">" + std::to_string(comp.n_paired) + "/" +
+           Num(comp.log10_p_trained) + "</td><td class=\"num\">" + Num(comp.median_pearson, "%.3f") +
+           "</td><td class=\"num\">" + std::to_string(comp.n_paired) + "/" +
            std::to_string(comp.n_tensors) + "</td><td class=\"num\">" + std::to_string(comp.n_identical) +
            "</td><td>" + Esc(comp.reason) + "</td></tr>";
     }

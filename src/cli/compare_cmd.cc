@@ -19,12 +19,13 @@ struct CompareCliOptions {
 
 void PrintHuman(const audit::Comparison& c, bool tensors) {
   std::printf("candidate: %s\nreference: %s\n\n", c.candidate.c_str(), c.reference.c_str());
-  std::printf("%-22s %-13s %12s %12s %8s  %s\n", "component", "verdict", "log10 p",
-              "log10 p(gain)", "paired", "reason");
+  std::printf("%-22s %-13s %12s %12s %8s %8s  %s\n", "component", "verdict", "log10 p",
+              "log10 p(gain)", "median r", "paired", "reason");
   for (const auto& comp : c.components) {
-    std::printf("%-22s %-13s %12.4g %12.4g %4u/%-3u  %s\n", comp.component.c_str(),
+    std::printf("%-22s %-13s %12.4g %12.4g %8.3f %4u/%-3u  %s\n", comp.component.c_str(),
                 std::string(audit::VerdictName(comp.verdict)).c_str(), comp.log10_p,
-                comp.log10_p_trained, comp.n_paired, comp.n_tensors, comp.reason.c_str());
+                comp.log10_p_trained, comp.median_pearson, comp.n_paired, comp.n_tensors,
+                comp.reason.c_str());
     if (!tensors) continue;
     for (const auto& e : comp.tensors) {
       std::printf("    %-40s %-18s T %10.2f  r %6.3f%s\n", e.candidate.c_str(), e.mapping.c_str(),
