@@ -2,6 +2,8 @@
 // real headless Chromium.
 #include <gtest/gtest.h>
 
+#include "run_command.h"
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -11,22 +13,9 @@
 
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-};
+using dokja::testing::RunResult;
 
-RunResult Shell(const std::string& cmd) {
-  RunResult r;
-  FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+RunResult Shell(const std::string& cmd) { return dokja::testing::RunCommand(cmd, false); }
 
 const std::string kModel = std::string(DOKJA_SOURCE_DIR) + "/models/stories260K";
 const std::string kDokja = DOKJA_BINARY;

@@ -1,6 +1,8 @@
 // Runs the real dokja binary and checks its output and exit codes.
 #include <gtest/gtest.h>
 
+#include "run_command.h"
+
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -10,22 +12,10 @@
 
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
+using dokja::testing::RunResult;
 
 RunResult RunDokja(const std::string& args) {
-  std::string cmd = std::string(DOKJA_BINARY) + " " + args + " 2>&1";
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return dokja::testing::RunCommand(std::string(DOKJA_BINARY) + " " + args);
 }
 
 const std::string kModel = std::string(DOKJA_SOURCE_DIR) + "/models/stories260K";
