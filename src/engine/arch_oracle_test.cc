@@ -13,6 +13,8 @@
 
 #include "engine/engine.h"
 #include "io/env.h"
+#include "tensorfile/gguf/gguf_writer.h"
+#include "tensorfile/rotary_layout.h"
 #include "tensorfile/safetensors/safetensors_writer.h"
 
 namespace dokja::engine {
@@ -251,6 +253,92 @@ TEST(ArchOracle, Qwen3WithQkNormAndWideHeads) {
 
 TEST(ArchOracle, Llama3RopeScalingAndUntiedHead) {
   ExpectEngineMatchesOracle({.name = "LlamaForCausalLM", .tied = false, .llama3_rope = true, .theta = 10000});
+}
+
+// Writes the model as llama.cpp's converter would: GGUF names, and for llama
+// q/k rows in Meta's interleaved rotary order (for qwen2 they stay as in HF).
+std::string WriteGguf(const Arch& a, const std::string& gguf_arch, Weights w) {
+  GgufWriter g;
+  const std::string p = gguf_arch + ".";
+  EXPECT_TRUE(g.AddKv("general.architecture", MetaStr(gguf_arch)).ok());
+  EXPECT_TRUE(g.AddKv(p + "block_count", MetaU32(a.layers)).ok());
+  EXPECT_TRUE(g.AddKv(p + "embedding_length", MetaU32(a.d)).ok());
+  EXPECT_TRUE(g.AddKv(p + "feed_forward_length", MetaU32(a.ff)).ok());
+  EXPECT_TRUE(g.AddKv(p + "attention.head_count", MetaU32(a.heads)).ok());
+  EXPECT_TRUE(g.AddKv(p + "attention.head_count_kv", MetaU32(a.kv_heads)).ok());
+  EXPECT_TRUE(g.AddKv(p + "attention.key_length", MetaU32(a.head_dim)).ok());
+  EXPECT_TRUE(g.AddKv(p + "context_length", MetaU32(64)).ok());
+  EXPECT_TRUE(g.AddKv(p + "rope.freq_base", MetaF32(static_cast<float>(a.theta))).ok());
+  EXPECT_TRUE(g.AddKv(p + "attention.layer_norm_rms_epsilon", MetaF32(1e-6f)).ok());
+  auto bytes = [](const std::vector<float>& v) {
+    return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4);
+  };
+  auto interleave = [&](std::vector<float> v, int heads, int cols) {
+    const auto hf_of = InterleavedToHalfRows(heads, a.head_dim);  // meta row -> hf row
+    std::vector<float> out(v.size());
+    for (size_t r = 0; r < hf_of.size(); ++r)
+      std::copy_n(v.begin() + hf_of[r] * cols, cols, out.begin() + r * cols);
+    return out;
+  };
+  // From llama.cpp's converter, not from the library under test: it permutes q/k
+  // rows for llama only.
+  const bool meta = gguf_arch == "llama";
+  auto add = [&](const std::string& name, std::vector<uint64_t> shape, const std::vector<float>& v) {
+    EXPECT_TRUE(g.AddTensor(name, DType::kF32, shape, bytes(v)).ok()) << name;
+  };
+  const uint64_t d = a.d, q = a.heads * a.head_dim, kv = a.kv_heads * a.head_dim, ff = a.ff;
+  add("token_embd.weight", {uint64_t(a.vocab), d}, w["model.embed_tokens.weight"]);
+  add("output_norm.weight", {d}, w["model.norm.weight"]);
+  if (!a.tied) add("output.weight", {uint64_t(a.vocab), d}, w["lm_head.weight"]);
+  for (int l = 0; l < a.layers; ++l) {
+    const std::string b = "blk." + std::to_string(l) + ".";
+    auto wq = w[L(l, "self_attn.q_proj.weight")], wk = w[L(l, "self_attn.k_proj.weight")];
+    if (meta) wq = interleave(wq, a.heads, a.d), wk = interleave(wk, a.kv_heads, a.d);
+    add(b + "attn_norm.weight", {d}, w[L(l, "input_layernorm.weight")]);
+    add(b + "ffn_norm.weight", {d}, w[L(l, "post_attention_layernorm.weight")]);
+    add(b + "attn_q.weight", {q, d}, wq);
+    add(b + "attn_k.weight", {kv, d}, wk);
+    add(b + "attn_v.weight", {kv, d}, w[L(l, "self_attn.v_proj.weight")]);
+    add(b + "attn_output.weight", {d, q}, w[L(l, "self_attn.o_proj.weight")]);
+    add(b + "ffn_gate.weight", {ff, d}, w[L(l, "mlp.gate_proj.weight")]);
+    add(b + "ffn_up.weight", {ff, d}, w[L(l, "mlp.up_proj.weight")]);
+    add(b + "ffn_down.weight", {d, ff}, w[L(l, "mlp.down_proj.weight")]);
+    if (a.bias) {
+      auto bq = w[L(l, "self_attn.q_proj.bias")], bk = w[L(l, "self_attn.k_proj.bias")];
+      if (meta) bq = interleave(bq, a.heads, 1), bk = interleave(bk, a.kv_heads, 1);
+      add(b + "attn_q.bias", {q}, bq);
+      add(b + "attn_k.bias", {kv}, bk);
+      add(b + "attn_v.bias", {kv}, w[L(l, "self_attn.v_proj.bias")]);
+    }
+  }
+  const std::string path = ::testing::TempDir() + "dokja_oracle_" + gguf_arch + ".gguf";
+  EXPECT_TRUE(g.WriteFile(path).ok());
+  return path;
+}
+
+std::vector<float> EngineLogits(const std::string& path, const std::vector<int32_t>& ids) {
+  auto model = OpenModel(io::Env::Default(), path);
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  auto engine = Engine::Load(*model);
+  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+  std::vector<float> out;
+  EXPECT_TRUE((*engine)->NewSession()->Eval(ids, true, &out).ok());
+  return out;
+}
+
+TEST(ArchOracle, GgufConversionsRunLikeTheirHfOriginals) {
+  const std::vector<int32_t> ids = {3, 17, 42, 8, 8, 29, 1, 49};
+  for (const auto& [arch, gguf_arch] : std::vector<std::pair<Arch, std::string>>{
+           {{.name = "Qwen2ForCausalLM", .bias = true, .tied = true}, "qwen2"},
+           {{.name = "LlamaForCausalLM", .bias = true, .tied = false}, "llama"}}) {
+    Built b = Build(arch, 77);
+    const auto hf = EngineLogits(b.dir, ids);
+    const auto gguf = EngineLogits(WriteGguf(arch, gguf_arch, b.w), ids);
+    ASSERT_EQ(hf.size(), gguf.size()) << gguf_arch;
+    double max_diff = 0;
+    for (size_t i = 0; i < hf.size(); ++i) max_diff = std::max(max_diff, double{std::abs(hf[i] - gguf[i])});
+    EXPECT_LT(max_diff, 1e-5) << gguf_arch;
+  }
 }
 
 TEST(ArchOracle, OracleNoticesAWrongRopeScaling) {
