@@ -258,11 +258,44 @@ void CentreRows(std::vector<float>* v, uint64_t cols) {
   }
 }
 
+// Removes the rows' strongest common direction (top right-singular vector,
+// by power iteration). Trained heads and embeddings have one: rows of tokens
+// that never occur only receive the softmax's push-down gradient, so they all
+// drift along one direction. Unrelated models then agree through a single
+// random dot product of their two directions, which no per-entry null covers.
+void RemoveTopDirection(std::vector<float>* v, uint64_t cols) {
+  const uint64_t rows = cols == 0 ? 0 : v->size() / cols;
+  if (rows < 3 || cols < 3) return;
+  std::vector<double> dir(cols, 1.0 / std::sqrt(static_cast<double>(cols))), next(cols);
+  for (int iter = 0; iter < 30; ++iter) {
+    std::fill(next.begin(), next.end(), 0.0);
+    for (uint64_t r = 0; r < rows; ++r) {
+      const float* row = v->data() + r * cols;
+      double proj = 0;
+      for (uint64_t c = 0; c < cols; ++c) proj += row[c] * dir[c];
+      for (uint64_t c = 0; c < cols; ++c) next[c] += proj * row[c];
+    }
+    double norm = 0;
+    for (double x : next) norm += x * x;
+    if (!(norm > 0)) return;
+    norm = std::sqrt(norm);
+    for (uint64_t c = 0; c < cols; ++c) dir[c] = next[c] / norm;
+  }
+  for (uint64_t r = 0; r < rows; ++r) {
+    float* row = v->data() + r * cols;
+    double proj = 0;
+    for (uint64_t c = 0; c < cols; ++c) proj += row[c] * dir[c];
+    for (uint64_t c = 0; c < cols; ++c) row[c] -= static_cast<float>(proj * dir[c]);
+  }
+}
+
 // Evidence of relation between two samples of one tensor's rows.
 PairedMoments Relate(std::vector<float> a, std::vector<float> b, const TensorInfo& t) {
   if (t.shape.size() >= 2) {
-    CentreRows(&a, t.row_elements());
-    CentreRows(&b, t.row_elements());
+    for (std::vector<float>* v : {&a, &b}) {
+      CentreRows(v, t.row_elements());
+      RemoveTopDirection(v, t.row_elements());
+    }
   }
   PairedMoments m;
   m.Add(a.data(), b.data(), std::min(a.size(), b.size()));
@@ -540,19 +573,48 @@ double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-void Decide(ComponentVerdict* c, const CompareOptions& opt) {
-  std::vector<double> all, trained, r_mat, r_all;
+// The role family of a canonical name: "text.blk.3.attn_q.weight" -> "attn_q.weight"
+// (layer, tower and expert dropped).
+std::string RoleFamilyOf(const std::string& canonical) {
+  std::string out;
+  size_t start = 0;
+  while (start <= canonical.size()) {
+    size_t dot = canonical.find('.', start);
+    if (dot == std::string::npos) dot = canonical.size();
+    const std::string part = canonical.substr(start, dot - start);
+    const bool number = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
+    const bool skip = start == 0 || part == "blk" || number || part == "exps" || part == "shexp" ||
+                      (part.size() > 3 && part.compare(0, 3, "exp") == 0 &&
+                       std::isdigit(static_cast<unsigned char>(part[3])));
+    if (!skip) out += (out.empty() ? "" : ".") + part;
+    start = dot + 1;
+  }
+  return out;
+}
+
+void Decide(ComponentVerdict* c, const CompareOptions& opt, const ComponentVerdict* body) {
+  std::vector<double> all, trained, r_all;
+  std::map<std::string, std::vector<double>> r_by_role;
   for (const TensorEvidence& e : c->tensors) {
     all.push_back(e.z);
     r_all.push_back(e.pearson);
-    if (!e.constant_init) r_mat.push_back(e.pearson);
+    if (!e.constant_init) r_by_role[e.reference].push_back(e.pearson);
     if (e.constant_init && e.z != 0) trained.push_back(e.z);
   }
+  // How much is kept: the best-kept role family's median r. A model that
+  // carried over its MLPs is derived whatever was done to its attention.
+  std::map<std::string, std::vector<double>> by_family;
+  for (const auto& [ref, rs] : r_by_role) {
+    auto& f = by_family[RoleFamilyOf(ref)];
+    f.insert(f.end(), rs.begin(), rs.end());
+  }
+  double kept = by_family.empty() ? Median(r_all) : -1.0;
+  for (const auto& [family, rs] : by_family) kept = std::max(kept, Median(rs));
   c->log10_p = BonferroniLog10(NormalLog10Upper(StoufferZ(all)), opt.n_references);
   c->log10_p_trained = trained.empty()
                            ? 0
                            : BonferroniLog10(NormalLog10Upper(StoufferZ(trained)), opt.n_references);
-  c->median_pearson = Median(r_mat.empty() ? r_all : r_mat);
+  c->median_pearson = kept;
   char buf[512];
   if (c->n_paired == 0) {
     c->verdict = Verdict::kInconclusive;
@@ -571,17 +633,31 @@ void Decide(ComponentVerdict* c, const CompareOptions& opt) {
     c->reason = buf;
     return;
   }
-  if (c->median_pearson >= opt.derived_min_pearson) {
+  const bool follows_body = body != nullptr && body != c &&
+                            (c->component == "token_embd" || c->component == "lm_head") &&
+                            (body->verdict == Verdict::kDerived || body->verdict == Verdict::kSharedInit);
+  if (follows_body) {
+    // Embeddings and heads keep untrained rows (tokens never seen) at their
+    // initial values, so their own share says little; they follow the body.
+    c->verdict = body->verdict;
+    std::snprintf(buf, sizeof buf,
+                  "related (log10 p = %.4g); the kind of relation follows the text body's (%s): "
+                  "rows of tokens never trained keep their initial values, so the share of "
+                  "common weights here says little on its own",
+                  c->log10_p, std::string(VerdictName(body->verdict)).c_str());
+  } else if (c->median_pearson >= opt.derived_min_pearson) {
     c->verdict = Verdict::kDerived;
     std::snprintf(buf, sizeof buf,
-                  "related (log10 p = %.4g) and the weights are largely kept (median r = %.3f >= "
-                  "%.2f), as a fine-tune, quantisation or pruning keeps them",
+                  "related (log10 p = %.4g) and trained weights are largely kept (best role "
+                  "family's median r = %.3f >= %.2f), as a fine-tune, quantisation or pruning "
+                  "keeps them",
                   c->log10_p, c->median_pearson, opt.derived_min_pearson);
   } else {
     c->verdict = Verdict::kSharedInit;
     std::snprintf(buf, sizeof buf,
                   "related (log10 p = %.4g) but only a small share of the weights is common "
-                  "(median r = %.3f < %.2f), as in two runs from one random initialisation",
+                  "(best role family's median r = %.3f < %.2f), as in two runs from one random "
+                  "initialisation",
                   c->log10_p, c->median_pearson, opt.derived_min_pearson);
   }
   c->reason = buf;
@@ -646,8 +722,14 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
   out.norm_gain_log10_p = NormalLog10Upper(gains.T());
   out.norm_gain_values = gains.n();
   DOKJA_RETURN_IF_ERROR(AddFoldedGainEvidence(a, b, &comps));
+  // The text body first: embeddings and heads may follow its kind of relation.
+  const ComponentVerdict* body = nullptr;
+  if (auto it = comps.find("text"); it != comps.end()) {
+    Decide(&it->second, opt, nullptr);
+    body = &it->second;
+  }
   for (auto& [key, c] : comps) {
-    Decide(&c, opt);
+    if (key != "text") Decide(&c, opt, body);
     out.components.push_back(c);
   }
   return out;

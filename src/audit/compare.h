@@ -35,8 +35,8 @@ struct CompareOptions {
   double log10_alpha = -6.0;
   // References screened, for the Bonferroni correction.
   uint64_t n_references = 1;
-  // Among related components, DERIVED needs the weights to be largely kept:
-  // median Pearson r of the component's matrices at least this. Fine-tunes,
+  // Among related components, DERIVED needs trained weights to be largely
+  // kept: the best-kept role family's median Pearson r at least this. Fine-tunes,
   // continued pre-training, quantisation and pruning keep r near 1 (0.93+ on
   // our fixtures); two runs from one random initialisation keep only the init's
   // share (r ~0.3 on our fixtures), which is SHARED-INIT.
@@ -61,7 +61,7 @@ struct ComponentVerdict {
   std::string reason;
   double log10_p = 0;          // relation, all paired tensors, corrected
   double log10_p_trained = 0;  // relation, constant-init parameters only, corrected
-  double median_pearson = 0;   // of the paired matrices (effect size)
+  double median_pearson = 0;   // best-kept role family's median r (effect size)
   uint32_t n_tensors = 0;      // candidate tensors in the component
   uint32_t n_paired = 0;
   uint32_t n_identical = 0;
