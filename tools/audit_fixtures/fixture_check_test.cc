@@ -6,6 +6,8 @@
 // matrix is well formed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -43,22 +45,29 @@ std::vector<float> Logits(const std::string& rel, const std::vector<int32_t>& id
   if (!eng.ok()) return {};
   auto session = (*eng)->NewSession();
   std::vector<float> logits;
-  EXPECT_TRUE(session->Eval(ids, true, &logits).ok());
+  Status st = session->Eval(ids, true, &logits);
+  EXPECT_TRUE(st.ok()) << rel << ": " << st.ToString();
   return logits;
 }
 
-std::vector<int32_t> Bytes(const std::string& s) { return std::vector<int32_t>(s.begin(), s.end()); }
+// Byte tokens (unsigned, so 0x80..0xff stay in range). REQUIRES: <= 64 bytes (context).
+std::vector<int32_t> Bytes(const std::string& s) {
+  std::vector<int32_t> ids;
+  for (unsigned char ch : s) ids.push_back(ch);
+  return ids;
+}
 
 // Held-out-like probes: prose like corpus A, code like corpus B, and noise.
 const std::vector<std::string> kProbes = {
-    "This License applies to any program or other work which contains a notice",
-    "extern int fprintf (FILE *__restrict __stream, const char *__restrict __fmt, ...);",
+    "This License applies to any program or other work which",
+    "extern int fprintf (FILE *__stream, const char *__fmt, ...);",
     "zq#\x01\x7f\xff~ 1234567890 QWERTY",
 };
 
 TEST(AuditFixtures, EveryModelOpensWithRecordedFilesAndShapes) {
   nlohmann::json manifest = Manifest();
   ASSERT_GE(manifest["models"].size(), 17u);
+  for (const std::string& p : kProbes) ASSERT_LE(p.size(), 64u) << "probes must fit the context";
   uint64_t total = 0;
   for (const auto& m : manifest["models"]) {
     const std::string name = m["name"];

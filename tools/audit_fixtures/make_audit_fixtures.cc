@@ -354,7 +354,9 @@ void Run(Ctx& ctx) {
     SaveHfFolder(ctx.out + "/vocab_expanded_s1", p, LlamaConfigJson(vc));
     Json merge_json = Json::array();
     for (size_t i = 0; i < merges.size(); ++i) merge_json.push_back({256 + i, merges[i].first, merges[i].second});
-    AddModel(ctx, {{"name", "vocab_expanded_s1"}, {"path", "vocab_expanded_s1"}, {"format", "hf_safetensors_f32"},
+    Params first_rows = Clone(p);
+    for (const char* n : {"model.embed_tokens.weight", "lm_head.weight"}) first_rows[n] = first_rows[n].narrow(0, 0, 256);
+    AddModel(ctx, {{"name", "vocab_expanded_s1"}, {"similarity", {{"vs_base_s1_rows_0_255", CompareParams(first_rows, s1)}}}, {"path", "vocab_expanded_s1"}, {"format", "hf_safetensors_f32"},
                    {"role", "base_s1 with 64 new tokens (byte-pair merges of corpus B), then trained on corpus B"},
                    {"arch", ArchJson(vc)},
                    {"made", {{"parent", "base_s1"},
@@ -383,7 +385,9 @@ void Run(Ctx& ctx) {
     for (size_t i = 0; i < layers.size(); ++i) layer_map[std::to_string(i)] = layers[i];
     Json eval = EvalJson(ctx, p, lc);
     eval["before_healing"] = eval_before;
-    AddModel(ctx, {{"name", name}, {"path", name},
+    LlamaConfig unused;
+    Json sim = CompareParams(p, RemapLayers(s1, c, layers, &unused));
+    AddModel(ctx, {{"name", name}, {"path", name}, {"similarity", {{"vs_base_s1_layers_mapped", sim}}},
                    {"format", dtype == DType::kBF16 ? "hf_safetensors_bf16" : "hf_safetensors_f32"},
                    {"role", layers.size() < 4 ? "base_s1 with layer 2 removed, then healed on corpus A"
                                               : "base_s1 depth up-scaled (layers 1 and 2 duplicated), then trained on corpus A"},
@@ -487,7 +491,8 @@ void Run(Ctx& ctx) {
       return torch::cross_entropy_loss(logits_of(x), y);
     }, "public_vit");
     ctx.train_seconds += r.seconds;
-    for (auto& [n, t] : public_vit) t = t.detach();
+    // Published in BF16: everyone downstream starts from the rounded weights.
+    for (auto& [n, t] : public_vit) t = t.detach().to(torch::kBFloat16).to(torch::kFloat32);
     std::mt19937_64 eval_rng(8999);
     auto [ex, ey] = MakeShapes(eval_rng, 512, vc);
     double acc = 0;
@@ -495,13 +500,13 @@ void Run(Ctx& ctx) {
       torch::NoGradGuard g;
       acc = (logits_of(ex).argmax(-1) == ey).to(torch::kFloat64).mean().item<double>();
     }
-    SaveHfFolder(ctx.out + "/public_vit", public_vit, VitConfigJson(vc));
+    SaveHfFolder(ctx.out + "/public_vit", public_vit, VitConfigJson(vc), DType::kBF16);
     Json train = TrainJson(s, r, "synthetic shapes (MakeShapes), 8 classes, batch 64");
     train["batch"] = 64;
-    AddModel(ctx, {{"name", "public_vit"}, {"path", "public_vit"}, {"format", "hf_safetensors_f32"},
+    AddModel(ctx, {{"name", "public_vit"}, {"path", "public_vit"}, {"format", "hf_safetensors_bf16"},
                    {"role", "the public vision encoder (Qwen2.5-VL-style names); its classifier head was discarded"},
                    {"made", {{"parent", nullptr}, {"init_seed", 8001}, {"head_seed", 8003}, {"train", train}}},
-                   {"eval", {{"shape_accuracy_512_heldout", R4(acc)}}}});
+                   {"eval", {{"shape_accuracy_512_heldout_after_bf16_rounding", R4(acc)}}}});
   }
   const struct {
     const char* name;
@@ -531,7 +536,7 @@ void Run(Ctx& ctx) {
     ctx.train_seconds += r.seconds;
     for (auto& [n, t] : all) t = t.detach();
     const double acc = CaptionAccuracy(all, c, vc, mm_eval);
-    SaveHfFolder(ctx.out + "/" + m.name, all, MultimodalConfigJson(c, vc));
+    SaveHfFolder(ctx.out + "/" + m.name, all, MultimodalConfigJson(c, vc), DType::kBF16);
     Json train = TrainJson(s, r, "per step: 32 shape images captioned with their class name + 16 corpus A windows; "
                                  "loss = caption CE (caption bytes only) + LM CE");
     Json vis_sim = CompareParams(WithPrefix(all, "visual."), public_vit);
@@ -542,7 +547,7 @@ void Run(Ctx& ctx) {
                                 "re-initialised (seed 8101, not public_vit's 8001) and trained from scratch"};
     Json eval = EvalJson(ctx, all, c);
     eval["caption_accuracy_256_heldout"] = R4(acc);
-    AddModel(ctx, {{"name", m.name}, {"path", m.name}, {"format", "hf_safetensors_f32"},
+    AddModel(ctx, {{"name", m.name}, {"path", m.name}, {"format", "hf_safetensors_bf16"},
                    {"role", std::string("vision-language composite: vision ") + vision_how[m.vision] +
                             "; projector and text model new"},
                    {"arch", Json::parse(MultimodalConfigJson(c, vc))},
@@ -609,7 +614,7 @@ int main(int argc, char** argv) {
       {"DERIVED", "trained, quantised, pruned, re-shaped or re-parameterised starting from the reference's weights"},
       {"SHARED-INIT", "both started from the same random initialisation, trained separately; no trained weights shared"},
       {"ORIGINAL", "no relation to the reference"},
-      {"null", "the model has no such component of its own (e.g. lm_head of a tied model)"}};
+      {"null", "the model or the reference has no such component of its own (lm_head of a tied model)"}};
   manifest["components"] = {{"text", "transformer blocks of the language model (attention, MLP/experts, norms)"},
                             {"token_embd", "model.embed_tokens"}, {"lm_head", "lm_head (absent when tied)"},
                             {"vision", "visual.*"}, {"projector", "multi_modal_projector.*"}};

@@ -142,7 +142,7 @@ std::string VitConfigJson(const VitConfig& c) {
   j["architectures"] = {"Qwen2_5_VisionTransformerPretrainedModel"};
   j["model_type"] = "qwen2_5_vl_vision";
   j["vision_config"] = VisionJson(c);
-  j["torch_dtype"] = "float32";
+  j["torch_dtype"] = "bfloat16";
   j["note"] = "vision encoder only; pretrained as a shape classifier whose head was discarded";
   return j.dump(2) + "\n";
 }
@@ -177,7 +177,7 @@ std::string MultimodalConfigJson(const LlamaConfig& t, const VitConfig& v) {
   j["vision_config"] = VisionJson(v);
   j["projector_hidden_act"] = "gelu";
   j["image_seq_length"] = v.n_patches();
-  j["torch_dtype"] = "float32";
+  j["torch_dtype"] = "bfloat16";
   return j.dump(2) + "\n";
 }
 
