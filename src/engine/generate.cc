@@ -65,7 +65,12 @@ Result<TokenizerSource> LoadTokenizer(io::Env& env, const Model& model, const st
       out.chat_template = gguf->metadata().GetString("tokenizer.chat_template").value_or("");
       return out;
     }
-    DOKJA_ASSIGN_OR_RETURN(out.tokenizer, text::TokenizerFromHfJson(env, tokenizer_path));
+    if (EndsWith(tokenizer_path, ".model")) {
+      DOKJA_ASSIGN_OR_RETURN(out.tokenizer,
+                             text::TokenizerFromSentencePieceModel(env, tokenizer_path));
+    } else {
+      DOKJA_ASSIGN_OR_RETURN(out.tokenizer, text::TokenizerFromHfJson(env, tokenizer_path));
+    }
     const std::string config = io::JoinPath(io::DirName(tokenizer_path), "tokenizer_config.json");
     if (env.Stat(config) == io::PathKind::kFile) {
       DOKJA_ASSIGN_OR_RETURN(out.chat_template, ChatTemplateFromConfig(env, config));
@@ -82,9 +87,14 @@ Result<TokenizerSource> LoadTokenizer(io::Env& env, const Model& model, const st
     DOKJA_ASSIGN_OR_RETURN(out.tokenizer, text::TokenizerFromHfJson(env, json));
     return out;
   }
+  const std::string spm = io::JoinPath(dir, "tokenizer.model");
+  if (env.Stat(spm) == io::PathKind::kFile) {
+    DOKJA_ASSIGN_OR_RETURN(out.tokenizer, text::TokenizerFromSentencePieceModel(env, spm));
+    return out;
+  }
   return Status::NotFound(model.root +
-                          ": no tokenizer (no tokenizer.json beside the weights and no "
-                          "tokenizer in GGUF metadata); name one with --tokenizer");
+                          ": no tokenizer (no tokenizer.json or tokenizer.model beside the "
+                          "weights and no tokenizer in GGUF metadata); name one with --tokenizer");
 }
 
 // Number of bytes at the end of `s` that begin a UTF-8 sequence not yet complete.

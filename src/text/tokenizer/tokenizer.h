@@ -1,7 +1,7 @@
 // Tokenizers: text to token ids and back, exactly as the model's own
 // tokenizer does it.
 //
-// Two sources:
+// Three sources:
 //   - GGUF metadata (`tokenizer.ggml.*`): model `llama` (SentencePiece-style
 //     BPE over scores, byte fallback) and `gpt2` (byte-level BPE over
 //     `tokenizer.ggml.merges`, pre-tokenizer named by `tokenizer.ggml.pre`);
@@ -9,11 +9,15 @@
 //   - Hugging Face `tokenizer.json` with a BPE model (byte-level like GPT-2,
 //     Llama-3, Qwen2, DeepSeek; or SentencePiece-like with byte fallback like
 //     Llama-2), plus `tokenizer_config.json` beside it when present.
+//   - SentencePiece `tokenizer.model` files, run by the SentencePiece library;
+//     results match `spm_encode`.
 //
 // Invalid UTF-8 in the input is never an error: byte-level tokenizers encode
 // the bytes as they are (so Decode gives them back), SentencePiece-style ones
 // emit each stray byte as its <0xXX> token (the unknown token when the
-// vocabulary has no byte tokens). See docs/tokenizers.md.
+// vocabulary has no byte tokens), except tokenizer.model files, where the
+// SentencePiece library turns each stray byte into U+FFFD first. See
+// docs/tokenizers.md.
 //
 // Thread-safe: a Tokenizer is immutable after its factory returns, and every
 // method is const.
@@ -98,5 +102,16 @@ Result<std::unique_ptr<Tokenizer>> TokenizerFromGgufMetadata(const Metadata& met
 // eos_token and add_bos_token. Errors name the file and the JSON field.
 Result<std::unique_ptr<Tokenizer>> TokenizerFromHfJson(io::Env& env,
                                                        const std::string& tokenizer_json_path);
+
+// Builds the tokenizer in a SentencePiece model file (`tokenizer.model`, a
+// serialized sentencepiece.ModelProto, as shipped with Llama-2, Mistral,
+// Gemma). Encoding runs the official SentencePiece library, so ids match
+// `spm_encode`; with parse_special, control pieces written in the text are
+// cut out first. Invalid UTF-8 bytes become U+FFFD before encoding (the
+// library's rule), so they do not round-trip. NotFound for a missing file,
+// InvalidArgument for a file over 64 MiB, Corrupt naming the file for bytes
+// that are not a model, Unsupported for a model kind the library lacks.
+Result<std::unique_ptr<Tokenizer>> TokenizerFromSentencePieceModel(io::Env& env,
+                                                                   const std::string& model_path);
 
 }  // namespace dokja::text
