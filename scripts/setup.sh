@@ -14,6 +14,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   nlohmann-json3-dev libcli11-dev
   libicu-dev                        # tokenizers: Unicode categories and regex
+  libsentencepiece-dev              # tokenizers: SentencePiece tokenizer.model
   libopenblas-dev                   # the embedded engine's matrix products
   libcpp-httplib-dev                # the model server (src/serve) and its tests
   libgtest-dev libgmock-dev
