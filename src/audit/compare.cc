@@ -626,6 +626,11 @@ void Decide(ComponentVerdict* c, const CompareOptions& opt, const ComponentVerdi
     c->reason = "every tensor is identical in value to the reference's";
     return;
   }
+  if (!std::isfinite(c->log10_p) || !std::isfinite(c->median_pearson)) {
+    c->verdict = Verdict::kInconclusive;
+    c->reason = "the evidence could not be computed (non-finite statistics)";
+    return;
+  }
   if (c->log10_p > opt.log10_alpha) {
     c->verdict = Verdict::kOriginal;
     std::snprintf(buf, sizeof buf, "no evidence of relation: log10 p = %.2f > %.1f", c->log10_p,
@@ -709,6 +714,7 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
               : e.t;
     e.pearson = m.Pearson();
     e.n_values = m.n();
+    e.n_nonfinite = m.n_nonfinite();
     if (same_sample && t.info->shape == r.info->shape) {
       DOKJA_ASSIGN_OR_RETURN(e.identical, FullyIdentical(a, t, b, r));
     }

@@ -53,6 +53,7 @@ struct TensorEvidence {
   double z = 0;                // T after any correction for a chosen mapping
   double pearson = 0;          // effect size
   uint64_t n_values = 0;       // values compared
+  uint64_t n_nonfinite = 0;    // value pairs skipped for NaN / Inf
 };
 
 struct ComponentVerdict {

@@ -32,7 +32,8 @@ Json ComparisonJson_(const Comparison& c) {
       cj["tensors"].push_back({{"candidate", e.candidate}, {"reference", e.reference},
                                {"mapping", e.mapping}, {"identical", e.identical},
                                {"constant_init", e.constant_init}, {"t", e.t}, {"z", e.z},
-                               {"pearson", e.pearson}, {"n_values", e.n_values}});
+                               {"pearson", e.pearson}, {"n_values", e.n_values},
+                               {"n_nonfinite", e.n_nonfinite}});
     }
     j["components"].push_back(std::move(cj));
   }

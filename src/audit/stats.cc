@@ -34,9 +34,15 @@ double BonferroniLog10(double log10_p, uint64_t m) {
 void PairedMoments::Add(const float* a, const float* b, uint64_t n) {
   double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, saab = 0, sabb = 0, saabb = 0;
   bool same = identical_;
+  uint64_t used = 0;
   for (uint64_t i = 0; i < n; ++i) {
     const double x = a[i], y = b[i];
     same = same && (a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])));
+    if (!std::isfinite(x) || !std::isfinite(y)) {
+      ++n_nonfinite_;
+      continue;
+    }
+    ++used;
     sa += x;
     sb += y;
     saa += x * x;
@@ -47,7 +53,7 @@ void PairedMoments::Add(const float* a, const float* b, uint64_t n) {
     saabb += x * x * y * y;
   }
   identical_ = same;
-  n_ += n;
+  n_ += used;
   sa_ += sa;
   sb_ += sb;
   saa_ += saa;

@@ -34,6 +34,9 @@ class PairedMoments {
  public:
   void Add(const float* a, const float* b, uint64_t n);
   uint64_t n() const { return n_; }
+  // Pairs skipped because either value was NaN or infinite: they carry no
+  // evidence, and one would turn every sum into NaN.
+  uint64_t n_nonfinite() const { return n_nonfinite_; }
   bool identical() const { return identical_; }  // every a_i == b_i so far (bitwise, -0 == 0)
   // Self-normalised statistic T (0 when degenerate: a constant side).
   double T() const;
@@ -48,6 +51,7 @@ class PairedMoments {
 
  private:
   uint64_t n_ = 0;
+  uint64_t n_nonfinite_ = 0;
   bool identical_ = true;
   // Sums of a, b, a^2, b^2, ab, a^2 b, a b^2, a^2 b^2.
   double sa_ = 0, sb_ = 0, saa_ = 0, sbb_ = 0, sab_ = 0, saab_ = 0, sabb_ = 0, saabb_ = 0;

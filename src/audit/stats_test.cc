@@ -92,6 +92,22 @@ TEST(PairedMoments, SelfNormalisedStatisticIsCalibratedUnderIndependence) {
   EXPECT_LE(beyond_3, 6);  // expect ~1 of 400 at |z| > 3
 }
 
+TEST(PairedMoments, NonFiniteValuesAreSkippedNotPropagated) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<float> n01;
+  std::vector<float> a(2000), b(2000);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = n01(rng), b[i] = n01(rng);
+  a[5] = NAN;
+  b[7] = INFINITY;
+  PairedMoments m;
+  m.Add(a.data(), b.data(), a.size());
+  EXPECT_EQ(m.n(), 1998u);
+  EXPECT_EQ(m.n_nonfinite(), 2u);
+  EXPECT_TRUE(std::isfinite(m.T()));
+  EXPECT_LT(std::abs(m.T()), 5.0);  // independent: no evidence, and no NaN verdict
+  EXPECT_TRUE(std::isfinite(m.Pearson()));
+}
+
 TEST(PairedMoments, FineTunedCopyIsOverwhelming) {
   std::mt19937_64 rng(7);
   std::normal_distribution<float> n01(0.0f, 1.0f);
