@@ -82,6 +82,27 @@ SignedPermutation MatchColumns(const Dense& cand, const Dense& ref, double log10
   return out;
 }
 
+bool ColumnsLookMatchable(const Dense& cand, const Dense& ref, double log10_alpha,
+                          uint64_t probes) {
+  if (cand.rows != ref.rows || cand.cols != ref.cols || cand.rows < 8 || cand.cols == 0) return false;
+  const std::vector<float> a = NormalisedColumns(cand), b = NormalisedColumns(ref);
+  const uint64_t n = cand.rows, d = cand.cols;
+  probes = std::min(probes, d);
+  for (uint64_t k = 0; k < probes; ++k) {
+    const uint64_t j = k * d / probes;
+    double best = 0;
+    for (uint64_t i = 0; i < d; ++i) {
+      double dot = 0;
+      for (uint64_t r = 0; r < n; ++r) dot += static_cast<double>(a[j * n + r]) * b[i * n + r];
+      best = std::max(best, std::abs(dot));
+    }
+    const double log10_p =
+        BonferroniLog10(NormalLog10Upper(best * std::sqrt(static_cast<double>(n))), 2 * d);
+    if (log10_p > log10_alpha) return false;
+  }
+  return true;
+}
+
 SignedPermutation MatchRows(const Dense& cand, const Dense& ref, double log10_alpha) {
   return MatchColumns(Transposed(cand), Transposed(ref), log10_alpha, /*allow_sign=*/false);
 }

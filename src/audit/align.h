@@ -44,6 +44,13 @@ struct SignedPermutation {
 SignedPermutation MatchColumns(const Dense& cand, const Dense& ref, double log10_alpha,
                                bool allow_sign);
 
+// A cheap pre-screen for MatchColumns: true when every one of `probes`
+// evenly spaced candidate columns has a significant best match among all
+// reference columns (O(probes * d * n) instead of O(d^2 * n)). Unrelated
+// models fail it at once, so the full matching runs only for related ones.
+bool ColumnsLookMatchable(const Dense& cand, const Dense& ref, double log10_alpha,
+                          uint64_t probes = 16);
+
 // The transpose view: matches rows.
 SignedPermutation MatchRows(const Dense& cand, const Dense& ref, double log10_alpha);
 

@@ -166,12 +166,14 @@ TEST(Alignment, MatchColumnsRefusesUnrelatedMatrices) {
   for (float& x : a.v) x = n01(rng);
   for (float& x : b.v) x = n01(rng);
   EXPECT_TRUE(MatchColumns(a, b, -6, true).perm.empty());
+  EXPECT_FALSE(ColumnsLookMatchable(a, b, -6));
   // The same matrix with its columns shuffled and negated is recovered exactly.
   SignedPermutation p;
   p.perm = Shuffled(32, 9);
   p.sign.assign(32, -1);
   Dense c = a;
   ApplyToColumns(p, &c);
+  EXPECT_TRUE(ColumnsLookMatchable(a, c, -6));
   SignedPermutation found = MatchColumns(a, c, -6, true);
   ASSERT_EQ(found.perm.size(), 32u);
   EXPECT_EQ(found.perm, p.perm);

@@ -393,6 +393,7 @@ Status FindTransform(AuditSide& a, const AuditSide& b, const CompareOptions& opt
   DOKJA_ASSIGN_OR_RETURN(ca.v, ReadRows(a, *ea, rows));
   DOKJA_ASSIGN_OR_RETURN(cb.v, ReadRows(b, *eb, rows));
   if (IdentityHolds(ca, cb, opt.log10_alpha)) return Status::OK();
+  if (!ColumnsLookMatchable(ca, cb, opt.log10_alpha)) return Status::OK();
   SignedPermutation hidden = MatchColumns(ca, cb, opt.log10_alpha, /*allow_sign=*/true);
   if (hidden.perm.empty() || hidden.identity()) return Status::OK();
   a.transform.hidden = std::move(hidden);
