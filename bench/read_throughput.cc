@@ -24,16 +24,18 @@
 #include <thread>
 #include <vector>
 
-#include "base/float_conv.h"
-#include "base/port/file.h"
 #include "base/simd.h"
+#include "bench_util.h"
 #include "io/env.h"
 #include "tensorfile/safetensors/safetensors_writer.h"
 #include "tensorfile/tensor_file.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using dokja::bench::Clock;
+using dokja::bench::DropCache;
+using dokja::bench::FillBf16;
+using dokja::bench::Seconds;
 
 struct Args {
   double gib = 4;
@@ -64,20 +66,6 @@ Args ParseArgs(int argc, char** argv) {
   return a;
 }
 
-// Deterministic bf16 values of a plausible weight distribution.
-dokja::Status FillBf16(uint64_t seed, uint64_t offset, std::span<std::byte> dst) {
-  uint64_t state = seed * 0x9E3779B97F4A7C15ull + offset;
-  for (size_t i = 0; i + 1 < dst.size(); i += 2) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    float v = (static_cast<float>(state >> 40) / static_cast<float>(1 << 24) - 0.5f) * 0.04f;
-    uint16_t h = dokja::F32ToBf16(v);
-    std::memcpy(&dst[i], &h, 2);
-  }
-  return dokja::Status::OK();
-}
-
 dokja::Status Generate(const std::string& path, double gib) {
   constexpr uint64_t kRows = 4096, kCols = 11008;  // a 7B MLP matrix, 86 MiB in bf16
   const uint64_t tensor_bytes = kRows * kCols * 2;
@@ -106,24 +94,7 @@ DOKJA_VECTOR_CLONES double SumF32(const float* v, uint64_t n) {
   return s;
 }
 
-void DropCache(const std::string& path) {
-  auto fd = dokja::port::OpenReadOnly(path);
-  if (fd.ok()) dokja::port::AdviseDropCache(*fd);
-}
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-double TimeCat(const std::string& path) {
-  const std::string cmd = "cat '" + path + "' > /dev/null";
-  auto t0 = Clock::now();
-  if (std::system(cmd.c_str()) != 0) {
-    std::fprintf(stderr, "read_throughput: '%s' failed\n", cmd.c_str());
-    std::exit(1);
-  }
-  return Seconds(t0, Clock::now());
-}
+double TimeCat(const std::string& path) { return dokja::bench::TimeCat("'" + path + "'"); }
 
 // Streams every tensor as f32 across `threads` workers; returns seconds and the checksum.
 double TimeDokja(const std::string& path, int threads, double* checksum) {

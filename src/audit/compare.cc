@@ -8,6 +8,7 @@
 
 #include "audit/align.h"
 #include "audit/stats.h"
+#include "base/simd.h"
 #include "tensorfile/canonical_name.h"
 #include "tensorfile/rotary_layout.h"
 
@@ -30,13 +31,23 @@ struct Transform {
   bool active() const { return !hidden.perm.empty() || !neurons.empty(); }
 };
 
+// Sampled rows of a tensor, prepared for the statistic (rows centred and
+// the top direction removed for 2-D tensors), plus a hash of the raw values
+// for the exact-copy check.
+struct Sample {
+  std::vector<float> prepared;
+  uint64_t raw_hash = 0;
+  uint64_t raw_size = 0;
+};
+
 struct AuditSide {
   const Model* model = nullptr;
   Transform transform;  // only ever set on the candidate
   std::vector<AuditTensor> tensors;
   std::map<std::string, size_t> by_key;
   int32_t n_layers = 0;
-  std::map<size_t, std::vector<float>> samples;  // cached sampled rows by tensor index
+  // Sampled rows by (tensor index, rows sampled from), prepared once.
+  std::map<std::pair<size_t, uint64_t>, struct Sample> samples;
 };
 
 constexpr Role kMatrixRoles[] = {Role::kAttnQ,   Role::kAttnK,  Role::kAttnV,   Role::kAttnO,
@@ -187,30 +198,6 @@ Result<Dense> ReadAligned(const AuditSide& side, const AuditTensor& t) {
   return m;
 }
 
-// Sampled rows of tensor `index` among its first `n_rows` rows (cached when
-// that is all of its rows, the common case).
-Result<std::vector<float>> Sampled(AuditSide& side, size_t index, uint64_t n_rows,
-                                   uint32_t max_rows) {
-  const bool whole = n_rows == side.tensors[index].info->n_rows();
-  if (whole) {
-    auto it = side.samples.find(index);
-    if (it != side.samples.end()) return it->second;
-  }
-  std::vector<float> values;
-  if (Affected(side.transform, side.tensors[index].canon)) {
-    DOKJA_ASSIGN_OR_RETURN(Dense all, ReadAligned(side, side.tensors[index]));
-    const uint64_t cols = all.cols;
-    for (uint64_t r : SampleRows(n_rows, max_rows)) {
-      values.insert(values.end(), all.v.begin() + static_cast<int64_t>(r * cols),
-                    all.v.begin() + static_cast<int64_t>((r + 1) * cols));
-    }
-  } else {
-    DOKJA_ASSIGN_OR_RETURN(values, ReadRows(side, side.tensors[index], SampleRows(n_rows, max_rows)));
-  }
-  if (whole) side.samples.emplace(index, values);
-  return values;
-}
-
 Result<bool> FullyIdentical(const AuditSide& a, const AuditTensor& ta, const AuditSide& b,
                             const AuditTensor& tb) {
   if (ta.info->shape != tb.info->shape) return false;
@@ -263,49 +250,95 @@ void CentreRows(std::vector<float>* v, uint64_t cols) {
 // that never occur only receive the softmax's push-down gradient, so they all
 // drift along one direction. Unrelated models then agree through a single
 // random dot product of their two directions, which no per-entry null covers.
+DOKJA_VECTOR_CLONES float Dot(const float* a, const float* b, uint64_t n) {
+  float lanes[8] = {};
+  uint64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int l = 0; l < 8; ++l) lanes[l] += a[i + l] * b[i + l];
+  }
+  float s = 0;
+  for (; i < n; ++i) s += a[i] * b[i];
+  for (float l : lanes) s += l;
+  return s;
+}
+
+DOKJA_VECTOR_CLONES void Axpy(float alpha, const float* x, float* y, uint64_t n) {
+  for (uint64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
 void RemoveTopDirection(std::vector<float>* v, uint64_t cols) {
   const uint64_t rows = cols == 0 ? 0 : v->size() / cols;
   if (rows < 3 || cols < 3) return;
-  std::vector<double> dir(cols, 1.0 / std::sqrt(static_cast<double>(cols))), next(cols);
-  for (int iter = 0; iter < 30; ++iter) {
-    std::fill(next.begin(), next.end(), 0.0);
+  // Power iteration from the mean row direction; a dominant direction (the
+  // case that matters) is found in a few steps, and removing a weak one
+  // instead costs the evidence nothing.
+  std::vector<float> dir(cols, 0.0f), next(cols);
+  for (uint64_t r = 0; r < rows; ++r) Axpy(1.0f, v->data() + r * cols, dir.data(), cols);
+  for (int iter = 0; iter < 8; ++iter) {
+    double norm = std::sqrt(static_cast<double>(Dot(dir.data(), dir.data(), cols)));
+    if (!(norm > 0)) {
+      std::fill(dir.begin(), dir.end(), 1.0f);
+      norm = std::sqrt(static_cast<double>(cols));
+    }
+    for (float& x : dir) x = static_cast<float>(x / norm);
+    if (iter == 7) break;
+    std::fill(next.begin(), next.end(), 0.0f);
     for (uint64_t r = 0; r < rows; ++r) {
       const float* row = v->data() + r * cols;
-      double proj = 0;
-      for (uint64_t c = 0; c < cols; ++c) proj += row[c] * dir[c];
-      for (uint64_t c = 0; c < cols; ++c) next[c] += proj * row[c];
+      Axpy(Dot(row, dir.data(), cols), row, next.data(), cols);
     }
-    double norm = 0;
-    for (double x : next) norm += x * x;
-    if (!(norm > 0)) return;
-    norm = std::sqrt(norm);
-    for (uint64_t c = 0; c < cols; ++c) dir[c] = next[c] / norm;
+    dir.swap(next);
   }
   for (uint64_t r = 0; r < rows; ++r) {
     float* row = v->data() + r * cols;
-    double proj = 0;
-    for (uint64_t c = 0; c < cols; ++c) proj += row[c] * dir[c];
-    for (uint64_t c = 0; c < cols; ++c) row[c] -= static_cast<float>(proj * dir[c]);
+    Axpy(-Dot(row, dir.data(), cols), dir.data(), row, cols);
   }
 }
 
-// Evidence of relation between two samples of one tensor's rows.
-PairedMoments Relate(std::vector<float> a, std::vector<float> b, const TensorInfo& t) {
-  if (t.shape.size() >= 2) {
-    for (std::vector<float>* v : {&a, &b}) {
-      CentreRows(v, t.row_elements());
-      RemoveTopDirection(v, t.row_elements());
+uint64_t HashFloats(const std::vector<float>& v) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the bytes
+  const auto* p = reinterpret_cast<const unsigned char*>(v.data());
+  for (size_t i = 0; i < v.size() * sizeof(float); ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
+// Sampled rows of tensor `index` among its first `n_rows` rows, read (in
+// reference coordinates for an aligned candidate) and prepared once.
+Result<const Sample*> GetSample(AuditSide& side, size_t index, uint64_t n_rows, uint32_t max_rows) {
+  const auto key = std::make_pair(index, n_rows);
+  if (auto it = side.samples.find(key); it != side.samples.end()) return &it->second;
+  const AuditTensor& t = side.tensors[index];
+  std::vector<float> values;
+  if (Affected(side.transform, t.canon)) {
+    DOKJA_ASSIGN_OR_RETURN(Dense all, ReadAligned(side, t));
+    const uint64_t cols = all.cols;
+    for (uint64_t r : SampleRows(n_rows, max_rows)) {
+      values.insert(values.end(), all.v.begin() + static_cast<int64_t>(r * cols),
+                    all.v.begin() + static_cast<int64_t>((r + 1) * cols));
     }
+  } else {
+    DOKJA_ASSIGN_OR_RETURN(values, ReadRows(side, t, SampleRows(n_rows, max_rows)));
   }
+  Sample sample;
+  sample.raw_hash = HashFloats(values);
+  sample.raw_size = values.size();
+  if (t.info->shape.size() >= 2) {
+    CentreRows(&values, t.info->row_elements());
+    RemoveTopDirection(&values, t.info->row_elements());
+  }
+  sample.prepared = std::move(values);
+  return &side.samples.emplace(key, std::move(sample)).first->second;
+}
+
+// Evidence of relation between two prepared samples.
+PairedMoments Relate(const Sample& a, const Sample& b) {
   PairedMoments m;
-  m.Add(a.data(), b.data(), std::min(a.size(), b.size()));
+  m.Add(a.prepared.data(), b.prepared.data(), std::min(a.prepared.size(), b.prepared.size()));
   return m;
 }
 
-bool SameValues(const std::vector<float>& a, const std::vector<float>& b) {
-  PairedMoments m;
-  m.Add(a.data(), b.data(), std::min(a.size(), b.size()));
-  return a.size() == b.size() && m.identical();
+bool SameValues(const Sample& a, const Sample& b) {
+  return a.raw_size == b.raw_size && a.raw_hash == b.raw_hash;
 }
 
 // Stouffer z over the matrix roles of candidate layer la vs reference layer lb.
@@ -319,9 +352,9 @@ Result<double> LayerPairZ(AuditSide& a, AuditSide& b, int32_t la, int32_t lb, ui
     auto it = b.by_key.find(WithLayer(t.canon, lb));
     if (it == b.by_key.end() || b.tensors[it->second].info->shape != t.info->shape) continue;
     const size_t ia = a.by_key.at(t.key);
-    DOKJA_ASSIGN_OR_RETURN(std::vector<float> va, Sampled(a, ia, t.info->n_rows(), max_rows));
-    DOKJA_ASSIGN_OR_RETURN(std::vector<float> vb, Sampled(b, it->second, t.info->n_rows(), max_rows));
-    zs.push_back(Relate(std::move(va), std::move(vb), *t.info).T());
+    DOKJA_ASSIGN_OR_RETURN(const Sample* sa, GetSample(a, ia, t.info->n_rows(), max_rows));
+    DOKJA_ASSIGN_OR_RETURN(const Sample* sb, GetSample(b, it->second, t.info->n_rows(), max_rows));
+    zs.push_back(Relate(*sa, *sb).T());
   }
   return StoufferZ(zs);
 }
@@ -699,11 +732,13 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
     Pairing p = FindPair(t, b, out.layer_map);
     if (!p.found) continue;
     const AuditTensor& r = b.tensors[p.ref];
-    DOKJA_ASSIGN_OR_RETURN(std::vector<float> va, Sampled(a, i, p.n_rows, opt.max_sample_rows));
-    DOKJA_ASSIGN_OR_RETURN(std::vector<float> vb, Sampled(b, p.ref, p.n_rows, opt.max_sample_rows));
-    if (IsConstantInit(t.canon.role) && va.size() == vb.size()) gains.Add(va.data(), vb.data(), va.size());
-    const bool same_sample = SameValues(va, vb);
-    PairedMoments m = Relate(std::move(va), std::move(vb), *t.info);
+    DOKJA_ASSIGN_OR_RETURN(const Sample* sa, GetSample(a, i, p.n_rows, opt.max_sample_rows));
+    DOKJA_ASSIGN_OR_RETURN(const Sample* sb, GetSample(b, p.ref, p.n_rows, opt.max_sample_rows));
+    if (IsConstantInit(t.canon.role) && t.info->shape.size() == 1 && sa->raw_size == sb->raw_size) {
+      gains.Add(sa->prepared.data(), sb->prepared.data(), sa->prepared.size());  // 1-D: raw values
+    }
+    const bool same_sample = SameValues(*sa, *sb);
+    PairedMoments m = Relate(*sa, *sb);
     TensorEvidence e;
     e.candidate = t.key;
     e.reference = r.key;

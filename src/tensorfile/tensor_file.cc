@@ -78,15 +78,13 @@ Status TensorFile::ReadRaw(const TensorInfo& t, uint64_t byte_offset, size_t n,
 
 Status TensorFile::ConvertRange(const TensorInfo& t, uint64_t byte_offset, uint64_t n_values,
                                 float* dst) const {
+  // pread into a buffer rather than touching the mapping: sparse reads of a
+  // mapped file fault in whole page-cache folios (up to 2 MiB each on current
+  // kernels), so sampling rows across a checkpoint would make most of it
+  // resident; a buffer keeps memory at what we allocate.
   DOKJA_ASSIGN_OR_RETURN(uint64_t n_bytes, BytesForElements(t.dtype, n_values));
-  const io::RandomAccessFile& f = file(t.file_index);
-  const uint64_t abs = t.offset + byte_offset;
-  if (f.mapped()) {
-    DOKJA_ASSIGN_OR_RETURN(ByteView view, f.View(abs, n_bytes));
-    return ConvertToF32(t.dtype, view.data(), n_values, dst);
-  }
   std::vector<std::byte> buf(n_bytes);
-  DOKJA_RETURN_IF_ERROR(f.Read(abs, n_bytes, buf.data()));
+  DOKJA_RETURN_IF_ERROR(file(t.file_index).Read(t.offset + byte_offset, n_bytes, buf.data()));
   return ConvertToF32(t.dtype, buf.data(), n_values, dst);
 }
 

@@ -1,9 +1,9 @@
 // TensorFile: one read interface over safetensors (single or sharded) and GGUF.
 //
-// Opening parses and validates headers only; tensor bytes are read lazily:
-// row reads through zero-copy views of read-only mappings where possible,
-// streaming reads by pread into one reused buffer. Memory stays bounded
-// however large the checkpoint.
+// Opening parses and validates headers only; tensor bytes are read lazily by
+// pread into buffers we own (ReadRaw, ReadRowsF32, ReadF32) or into one
+// reused chunk (StreamF32). Nothing is read through the mapping, so the
+// resident set is what we allocate, however large or sparse the reads.
 //
 // Thread-safe: every method is const; the files never change under us.
 #pragma once
