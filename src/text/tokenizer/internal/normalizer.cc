@@ -50,20 +50,6 @@ std::string NormalizeForm(const icu::Normalizer2& form, std::string_view text) {
   return out;
 }
 
-std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to) {
-  std::string out;
-  for (size_t pos = 0; pos < text.size();) {
-    const size_t hit = text.find(from, pos);
-    if (hit == std::string_view::npos) {
-      out.append(text.substr(pos));
-      break;
-    }
-    out.append(text.substr(pos, hit - pos)).append(to);
-    pos = hit + from.size();
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<Normalizer> Normalizer::Create(std::vector<NormalizerStep> steps) {

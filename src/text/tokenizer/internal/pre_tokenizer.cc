@@ -118,20 +118,6 @@ Result<std::unique_ptr<icu::RegexPattern>> CompileRule(const SplitRule& rule) {
   return pattern;
 }
 
-std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to) {
-  std::string out;
-  for (size_t pos = 0; pos < text.size();) {
-    const size_t hit = text.find(from, pos);
-    if (hit == std::string_view::npos) {
-      out.append(text.substr(pos));
-      break;
-    }
-    out.append(text.substr(pos, hit - pos)).append(to);
-    pos = hit + from.size();
-  }
-  return out;
-}
-
 }  // namespace
 
 struct PreTokenizer::Step {

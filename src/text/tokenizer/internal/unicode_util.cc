@@ -115,4 +115,19 @@ void ByteUnicodeTable::DecodeToBytes(std::string_view mapped, std::string* out) 
   }
 }
 
+std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to) {
+  if (from.empty()) return std::string(text);
+  std::string out;
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t hit = text.find(from, pos);
+    if (hit == std::string_view::npos) {
+      out.append(text.substr(pos));
+      break;
+    }
+    out.append(text.substr(pos, hit - pos)).append(to);
+    pos = hit + from.size();
+  }
+  return out;
+}
+
 }  // namespace dokja::text::internal

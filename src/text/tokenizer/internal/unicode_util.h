@@ -28,6 +28,10 @@ void AppendUtf8(char32_t cp, std::string* out);
 // True when `text` is entirely valid UTF-8.
 bool IsValidUtf8(std::string_view text);
 
+// Every occurrence of `from` in `text` replaced by `to`, left to right. An
+// empty `from` matches nothing (returns `text` unchanged) rather than looping.
+std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to);
+
 // GPT-2 byte-level mapping: each byte becomes one printable codepoint
 // ('!'..'~', '¡'..'¬', '®'..'ÿ' map to themselves; the other 68 bytes map to
 // U+0100.. in byte order), so any byte string becomes a valid UTF-8 string.

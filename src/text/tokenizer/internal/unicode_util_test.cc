@@ -47,5 +47,12 @@ TEST(ByteUnicodeTable, RoundTripsAllBytes) {
   EXPECT_EQ(back, bytes);
 }
 
+TEST(ReplaceAll, ReplacesEveryOccurrenceAndIgnoresAnEmptyPattern) {
+  EXPECT_EQ(ReplaceAll("a b  c", " ", "\u2581"), "a\u2581b\u2581\u2581c");
+  EXPECT_EQ(ReplaceAll("aaa", "aa", "b"), "ba");
+  EXPECT_EQ(ReplaceAll("abc", "", "x"), "abc");  // must not loop
+  EXPECT_EQ(ReplaceAll("", "a", "b"), "");
+}
+
 }  // namespace
 }  // namespace dokja::text::internal
