@@ -21,6 +21,7 @@
 #include "text/tokenizer/internal/added_tokens.h"
 #include "text/tokenizer/internal/vocab.h"
 #include "text/tokenizer/tokenizer.h"
+#include "text/tokenizer/internal/unicode_util.h"
 
 namespace dokja::text {
 namespace {
@@ -28,13 +29,14 @@ namespace {
 using internal::AddedToken;
 using internal::AddedTokenMatcher;
 using internal::Fragment;
+using internal::kSpaceMarker;
 using internal::TokenType;
+using internal::UnescapeSpaces;
 using internal::Vocab;
 
 // Llama-2's tokenizer.model is 0.5 MiB, Gemma's 4 MiB; anything past this is
 // not a tokenizer.
 constexpr uint64_t kMaxModelBytes = uint64_t{64} << 20;    // 64 MiB
-constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581 ▁
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 // Our Status for a failed library call on `path`. Loading failures are the
@@ -46,19 +48,6 @@ Status FromSpmStatus(const sentencepiece::util::Status& status, const std::strin
     return Status::Unsupported(message);
   }
   return Status::Corrupt(message);
-}
-
-// Appends `piece` with every ▁ turned into a space.
-void UnescapeSpaces(std::string_view piece, std::string* out) {
-  size_t pos = 0;
-  while (pos < piece.size()) {
-    if (piece.compare(pos, kSpaceMarker.size(), kSpaceMarker) == 0) {
-      out->push_back(' ');
-      pos += kSpaceMarker.size();
-    } else {
-      out->push_back(piece[pos++]);
-    }
-  }
 }
 
 // Thread-safe: immutable after construction, and SentencePieceProcessor's

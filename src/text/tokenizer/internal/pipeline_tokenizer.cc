@@ -6,7 +6,6 @@
 namespace dokja::text::internal {
 namespace {
 
-constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";   // U+2581 ▁
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";   // U+FFFD
 
 void ReplaceSpaces(std::string_view text, std::string* out) {
@@ -15,17 +14,6 @@ void ReplaceSpaces(std::string_view text, std::string* out) {
       out->append(kSpaceMarker);
     } else {
       out->push_back(c);
-    }
-  }
-}
-
-void UnescapeSpaces(std::string_view text, std::string* out) {
-  for (size_t pos = 0; pos < text.size();) {
-    if (text.compare(pos, kSpaceMarker.size(), kSpaceMarker) == 0) {
-      out->push_back(' ');
-      pos += kSpaceMarker.size();
-    } else {
-      out->push_back(text[pos++]);
     }
   }
 }

@@ -115,6 +115,17 @@ void ByteUnicodeTable::DecodeToBytes(std::string_view mapped, std::string* out) 
   }
 }
 
+void UnescapeSpaces(std::string_view text, std::string* out) {
+  for (size_t pos = 0; pos < text.size();) {
+    if (text.compare(pos, kSpaceMarker.size(), kSpaceMarker) == 0) {
+      out->push_back(' ');
+      pos += kSpaceMarker.size();
+    } else {
+      out->push_back(text[pos++]);
+    }
+  }
+}
+
 std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to) {
   if (from.empty()) return std::string(text);
   std::string out;

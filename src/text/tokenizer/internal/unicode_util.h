@@ -28,6 +28,12 @@ void AppendUtf8(char32_t cp, std::string* out);
 // True when `text` is entirely valid UTF-8.
 bool IsValidUtf8(std::string_view text);
 
+// SentencePiece's visible space, U+2581 (▁).
+inline constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";
+
+// Appends `text` to *out with every ▁ turned into a space.
+void UnescapeSpaces(std::string_view text, std::string* out);
+
 // Every occurrence of `from` in `text` replaced by `to`, left to right. An
 // empty `from` matches nothing (returns `text` unchanged) rather than looping.
 std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to);
