@@ -9,19 +9,16 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/internal/ops.h"
+#include "engine/reference_fixture.h"
 #include "engine/sampler.h"
 #include "io/env.h"
 
 namespace dokja::engine {
 namespace {
 
-const std::string kModel = std::string(DOKJA_SOURCE_DIR) + "/models/stories260K";
-const std::string kRef = std::string(DOKJA_SHARED_DIR) + "/fixtures/stories260K";
+const std::string kModel = testing::kStoriesModel;
 
-nlohmann::json Reference() {
-  std::ifstream in(kRef + "/reference.json");
-  return nlohmann::json::parse(in);
-}
+nlohmann::json Reference() { return testing::StoriesReference(); }
 
 std::unique_ptr<Engine> LoadEngine(const std::string& path) {
   auto model = OpenModel(io::Env::Default(), path);
@@ -64,11 +61,9 @@ TEST_P(EngineReference, PromptLogProbsMatchTheFloat64Reference) {
   ASSERT_NE(engine, nullptr);
   nlohmann::json ref = Reference()["logprobs"];
   std::vector<int32_t> ids = ref["ids_with_bos"].get<std::vector<int32_t>>();
-  const size_t vocab = 512;
-  std::vector<float> want(ids.size() * vocab);
-  std::ifstream bin(kRef + "/logprobs_f32.bin", std::ios::binary);
-  bin.read(reinterpret_cast<char*>(want.data()), static_cast<std::streamsize>(want.size() * 4));
-  ASSERT_TRUE(bin.good());
+  const size_t vocab = testing::kStoriesVocab;
+  const std::vector<float> want = testing::StoriesLogProbs(ids.size());
+  ASSERT_EQ(want.size(), ids.size() * vocab) << "cannot read logprobs_f32.bin";
   // Evaluate in two batches to exercise the KV cache across calls.
   auto session = engine->NewSession();
   std::vector<float> a, b;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/reference_fixture.h"
+
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -11,14 +13,10 @@
 namespace dokja::engine {
 namespace {
 
-const std::string kModel = std::string(DOKJA_SOURCE_DIR) + "/models/stories260K";
+const std::string kModel = testing::kStoriesModel;
 const std::string kGguf = kModel + "/stories260K.gguf";
-const std::string kRef = std::string(DOKJA_SHARED_DIR) + "/fixtures/stories260K";
 
-nlohmann::json Reference() {
-  std::ifstream in(kRef + "/reference.json");
-  return nlohmann::json::parse(in);
-}
+nlohmann::json Reference() { return testing::StoriesReference(); }
 
 std::unique_ptr<LocalModel> Load(const std::string& path, const LocalModelOptions& options = {}) {
   auto model = LoadLocalModel(path, options);
@@ -107,11 +105,9 @@ TEST_P(GenerateReference, LoglikelihoodSumsTheReferenceLogProbs) {
   ASSERT_NE(model, nullptr);
   nlohmann::json ref = Reference()["logprobs"];
   std::vector<int32_t> ids = ref["ids_with_bos"].get<std::vector<int32_t>>();
-  const size_t vocab = 512;
-  std::vector<float> want(ids.size() * vocab);
-  std::ifstream bin(kRef + "/logprobs_f32.bin", std::ios::binary);
-  bin.read(reinterpret_cast<char*>(want.data()), static_cast<std::streamsize>(want.size() * 4));
-  ASSERT_TRUE(bin.good());
+  const size_t vocab = testing::kStoriesVocab;
+  const std::vector<float> want = testing::StoriesLogProbs(ids.size());
+  ASSERT_EQ(want.size(), ids.size() * vocab) << "cannot read logprobs_f32.bin";
   const size_t split = 9;  // context ids[0..9), continuation the rest
   double want_sum = 0;
   bool want_greedy = true;
@@ -136,10 +132,9 @@ TEST_P(GenerateReference, PromptLogProbsMatchTheReferenceRows) {
   ASSERT_NE(model, nullptr);
   nlohmann::json ref = Reference()["logprobs"];
   std::vector<int32_t> ids = ref["ids_with_bos"].get<std::vector<int32_t>>();
-  const size_t vocab = 512;
-  std::vector<float> want(ids.size() * vocab);
-  std::ifstream bin(kRef + "/logprobs_f32.bin", std::ios::binary);
-  bin.read(reinterpret_cast<char*>(want.data()), static_cast<std::streamsize>(want.size() * 4));
+  const size_t vocab = testing::kStoriesVocab;
+  const std::vector<float> want = testing::StoriesLogProbs(ids.size());
+  ASSERT_EQ(want.size(), ids.size() * vocab) << "cannot read logprobs_f32.bin";
   auto session = model->engine().NewSession();
   auto got = ScorePrompt(*session, ids, 3);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
