@@ -136,6 +136,7 @@ Result<std::string> ChatTemplate::Render(const std::vector<ChatMessage>& message
   limits.max_output_bytes = options.max_output_bytes;
   limits.max_steps = options.max_steps;
   limits.max_depth = options.max_depth;
+  limits.strict_undefined = options.strict_undefined;
   return jinja::Render(impl_->body, std::move(context), Clock(options), limits);
 }
 

@@ -87,6 +87,10 @@ struct ChatRenderOptions {
   uint64_t max_steps = 1'000'000;
   // Deepest recursion of statements, expressions and macro calls.
   int max_depth = 512;
+  // Printing an undefined value ({{ missing }}) fails with "'missing' is
+  // undefined" instead of printing nothing (jinja2's StrictUndefined, as
+  // lm-evaluation-harness renders task templates).
+  bool strict_undefined = false;
 };
 
 class ChatTemplate {

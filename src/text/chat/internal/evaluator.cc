@@ -208,6 +208,7 @@ Result<Flow> Evaluator::ExecStmt(const Stmt& stmt, std::string& out) {
       return Flow::kNormal;
     case StmtKind::kOutput: {
       DOKJA_ASSIGN_OR_RETURN(Value v, Eval(*stmt.expr));
+      if (v.is_undefined() && limits_.strict_undefined) return Locate(stmt.pos, UndefinedError(v));
       DOKJA_RETURN_IF_ERROR(Append(stmt.pos, out, v.Str()));
       return Flow::kNormal;
     }

@@ -27,6 +27,9 @@ struct RenderLimits {
   uint64_t max_steps = 1'000'000;
   // Deepest recursion of statements, expressions and macro calls.
   int max_depth = 512;
+  // Printing an undefined value is an error (jinja2's StrictUndefined)
+  // instead of printing nothing.
+  bool strict_undefined = false;
 };
 
 // Renders `body` with `context` as its top-level variables.
