@@ -1,4 +1,5 @@
 // BuildRequests: few-shot contexts, chat messages and the request list.
+#include <optional>
 #include <set>
 
 #include "bench/internal/ifeval.h"
@@ -30,11 +31,18 @@ struct Shot {
   std::string text, target;
 };
 
-Result<std::vector<Shot>> Shots(const LoadedTaskState& s, int64_t doc_id) {
+// Pool rows rendered once each, on first use (shots repeat across docs).
+using ShotCache = std::vector<std::optional<Shot>>;
+
+Result<std::vector<Shot>> Shots(const LoadedTaskState& s, int64_t doc_id, ShotCache* cache) {
   std::vector<Shot> out;
   for (size_t idx : DrawShots(s, doc_id, s.pool_is_docs ? doc_id : -1)) {
-    DOKJA_ASSIGN_OR_RETURN(PreparedDoc p, PrepareDoc(s, s.pool[idx], s.pool_label, static_cast<int64_t>(idx)));
-    out.push_back(Shot{std::move(p.text), std::move(p.target)});
+    std::optional<Shot>& cached = (*cache)[idx];
+    if (!cached) {
+      DOKJA_ASSIGN_OR_RETURN(PreparedDoc p, PrepareDoc(s, s.pool[idx], s.pool_label, static_cast<int64_t>(idx)));
+      cached = Shot{std::move(p.text), std::move(p.target)};
+    }
+    out.push_back(*cached);
   }
   return out;
 }
@@ -166,6 +174,7 @@ Result<std::vector<std::string>> ParseChoiceList(std::string_view text) {
 Result<TaskRequests> BuildRequests(const LoadedTask& task) {
   const LoadedTaskState& s = LoadedTaskAccess::State(task);
   TaskRequests out;
+  ShotCache cache(s.pool.size());
   for (size_t i = 0; i < s.docs.size(); ++i) {
     const int64_t doc_id = static_cast<int64_t>(i);
     const std::string where = s.docs_label + " row " + std::to_string(i + 1);
@@ -174,7 +183,7 @@ Result<TaskRequests> BuildRequests(const LoadedTask& task) {
       Status valid = internal::ValidateInstructions(s.docs[i]);
       if (!valid.ok()) return valid.WithPrefix(where);
     }
-    DOKJA_ASSIGN_OR_RETURN(std::vector<Shot> shots, Shots(s, doc_id));
+    DOKJA_ASSIGN_OR_RETURN(std::vector<Shot> shots, Shots(s, doc_id, &cache));
     DOKJA_ASSIGN_OR_RETURN(std::string description, Description(s, s.docs[i], where));
     Instance inst;
     inst.doc_id = doc_id;

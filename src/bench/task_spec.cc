@@ -318,7 +318,7 @@ Status ValidateTask(const Fields& f, const TaskSpec& s, const std::string& file)
   DOKJA_RETURN_IF_ERROR(req("task", s.name));
   DOKJA_RETURN_IF_ERROR(req("dataset_path", s.dataset_path));
   DOKJA_RETURN_IF_ERROR(req("doc_to_text", s.doc_to_text));
-  if (s.output_type != OutputType::kLoglikelihoodRolling) DOKJA_RETURN_IF_ERROR(req("doc_to_target", s.doc_to_target));
+  if (s.output_type == OutputType::kMultipleChoice) DOKJA_RETURN_IF_ERROR(req("doc_to_target", s.doc_to_target));
   const Field* any = f.count("task") ? &f.at("task") : nullptr;
   auto at = [&](const std::string& key) { return f.count(key) ? f.at(key) : *any; };
   if (s.num_fewshot < 0) return Bad(at("num_fewshot"), "num_fewshot", "expected a non-negative integer");

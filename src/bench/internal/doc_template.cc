@@ -21,6 +21,12 @@ Result<DocTemplate> DocTemplate::Parse(std::string_view source) {
 }
 
 Result<std::string> DocTemplate::Render(const nlohmann::json& doc) const {
+  if (doc.is_object() && !doc.contains("doc")) {
+    // `doc` reaches fields whose names are not identifiers: {{doc['Correct Answer']}}.
+    nlohmann::json with_doc = doc;
+    with_doc["doc"] = doc;
+    return RenderJson(with_doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
   return RenderJson(doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

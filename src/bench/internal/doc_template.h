@@ -26,7 +26,9 @@ class DocTemplate {
   // InvalidArgument with the template's line and column for syntax errors.
   static Result<DocTemplate> Parse(std::string_view source);
 
-  // Renders with the row's fields as variables. A field named like one of
+  // Renders with the row's fields as variables, plus `doc`, the whole row
+  // (unless a field is named so), for field names that are not identifiers:
+  // {{doc['Correct Answer']}}. A field named like one of
   // the chat engine's own variables (messages, tools, documents, bos_token,
   // eos_token, add_generation_prompt) is refused with InvalidArgument.
   // REQUIRES: doc is a JSON object.
