@@ -222,11 +222,12 @@ Status Gold(const Json& target, const std::string& where, PreparedDoc* out) {
 }  // namespace
 
 Result<PreparedDoc> PrepareDoc(const LoadedTaskState& s, const Json& doc, const std::string& label,
-                               int64_t row) {
+                               int64_t row, bool with_text) {
   const std::string where = label + " row " + std::to_string(row + 1);
   PreparedDoc out;
   const OutputType type = s.spec.output_type;
-  if (type != OutputType::kLoglikelihoodRolling || !s.text.source.empty()) {
+  const bool rolling = type == OutputType::kLoglikelihoodRolling;
+  if ((with_text || rolling) && (!rolling || !s.text.source.empty())) {
     DOKJA_ASSIGN_OR_RETURN(Json text, FieldValue(s.text, doc, where));
     out.text = AsText(text);
   }

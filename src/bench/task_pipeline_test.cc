@@ -254,6 +254,62 @@ TEST(Pipeline, KmmluSampleAndKobestGroupThroughEvaluate) {
   EXPECT_FALSE(ResultsToJson(r, "[1]").ok());
 }
 
+TEST(Pipeline, RollingLoglikelihoodGivesPerplexities) {
+  ScratchDir dir;
+  dir.Write("d.jsonl", "{\"text\": \"하나 둘\"}\n{\"text\": \"셋 넷 다섯 여섯\"}\n");
+  const char* yaml = "task: ppl\ndataset_path: d.jsonl\noutput_type: loglikelihood_rolling\ndoc_to_text: text\n";
+  TaskSpec spec = ParseOrDie(yaml, dir.Write("t.yaml", yaml));
+  auto task = LoadTask(spec, {});
+  ASSERT_TRUE(task.ok()) << task.status().ToString();
+  auto req = BuildRequests(*task);
+  ASSERT_TRUE(req.ok()) << req.status().ToString();
+  ASSERT_EQ(req->requests.size(), 2u);
+  EXPECT_EQ(req->requests[1].kind, RequestKind::kLoglikelihoodRolling);
+  EXPECT_EQ(req->requests[1].context, "셋 넷 다섯 여섯");
+  std::vector<Response> resp(2);
+  resp[0].logprob = -3.0;
+  resp[1].logprob = -9.0;
+  auto r = ScoreTask(*task, *req, resp);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->metrics.size(), 3u);
+  EXPECT_EQ(r->metrics[0].metric, "word_perplexity");
+  EXPECT_DOUBLE_EQ(r->metrics[0].value, std::exp(12.0 / 6));  // 2 + 4 words
+  const double bytes = std::string("하나 둘").size() + std::string("셋 넷 다섯 여섯").size();
+  EXPECT_DOUBLE_EQ(r->metrics[1].value, std::exp(12.0 / bytes));
+  EXPECT_DOUBLE_EQ(r->metrics[2].value, 12.0 / (bytes * std::log(2.0)));
+  EXPECT_FALSE(r->metrics[0].higher_is_better);
+  EXPECT_TRUE(std::isfinite(r->metrics[0].stderr_value));  // bootstrap over 2 docs
+}
+
+TEST(Pipeline, RepeatsGetDistinctSeedsAndMajorityVoteDecides) {
+  ScratchDir dir;
+  dir.Write("d.jsonl", "{\"q\": \"2+2?\", \"a\": \"4\"}\n");
+  const char* yaml = "task: vote\ndataset_path: d.jsonl\ndoc_to_text: \"{{q}}\"\ndoc_to_target: \"{{a}}\"\n"
+                     "repeats: 3\ngeneration_kwargs: {temperature: 0.7, do_sample: true, seed: 10}\n"
+                     "filter_list:\n  - name: maj\n    filter:\n      - function: regex\n        regex_pattern: \"([0-9]+)\"\n"
+                     "      - function: majority_vote\n  - name: first\n    filter:\n      - function: take_first\n";
+  TaskSpec spec = ParseOrDie(yaml, dir.Write("t.yaml", yaml));
+  auto task = LoadTask(spec, {});
+  ASSERT_TRUE(task.ok()) << task.status().ToString();
+  auto req = BuildRequests(*task);
+  ASSERT_TRUE(req.ok());
+  ASSERT_EQ(req->requests.size(), 3u);
+  EXPECT_EQ(req->requests[0].gen.seed, 10u);
+  EXPECT_EQ(req->requests[2].gen.seed, 12u);
+  EXPECT_NE(req->requests[0].CanonicalJson(), req->requests[1].CanonicalJson());
+  std::vector<Response> resp(3);
+  resp[0].text = "5";
+  resp[1].text = "답은 4";
+  resp[2].text = "4";
+  auto r = ScoreTask(*task, *req, resp);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->metrics.size(), 2u);
+  EXPECT_EQ(r->metrics[0].Key(), "exact_match,maj");
+  EXPECT_EQ(r->metrics[0].value, 1.0);
+  EXPECT_EQ(r->metrics[1].Key(), "exact_match,first");
+  EXPECT_EQ(r->metrics[1].value, 0.0);
+}
+
 TEST(Groups, MicroWeighsBySamplesAndMacroByTask) {
   auto make = [](const std::string& name, double value, double se, int64_t n) {
     TaskResult t;

@@ -149,7 +149,7 @@ Result<TaskResult> ScoreTask(const LoadedTask& task, const TaskRequests& request
   Accumulator acc;
   for (const Instance& inst : requests.instances) {
     const Json& row = s.docs.at(static_cast<size_t>(inst.doc_id));
-    DOKJA_ASSIGN_OR_RETURN(PreparedDoc doc, PrepareDoc(s, row, s.docs_label, inst.doc_id));
+    DOKJA_ASSIGN_OR_RETURN(PreparedDoc doc, PrepareDoc(s, row, s.docs_label, inst.doc_id, /*with_text=*/false));
     SampleRecord rec;
     rec.task = s.spec.name;
     rec.doc_id = inst.doc_id;

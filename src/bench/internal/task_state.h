@@ -56,8 +56,9 @@ struct PreparedDoc {
 };
 
 // `row` is 0-based; errors say "<file> row <row+1>: <field>: ...".
+// Scoring skips doc_to_text (`with_text` false) except for rolling tasks.
 Result<PreparedDoc> PrepareDoc(const LoadedTaskState& s, const nlohmann::json& doc,
-                               const std::string& label, int64_t row);
+                               const std::string& label, int64_t row, bool with_text = true);
 
 struct LoadedTaskAccess {
   static const LoadedTaskState& State(const LoadedTask& t) { return *t.state_; }
