@@ -60,6 +60,13 @@ TEST(BundledTasks, TemplatesRenderThePublishersFields) {
   EXPECT_EQ(copa, "길이 미끄러웠다 그래서");
   auto [pro, pro_req] = first_prompt("kmmlu_pro");
   EXPECT_EQ(pro_req.size(), 9u);  // 5 + 4 options
+  EXPECT_EQ(pro, "민법상 성년의 나이는?\nA. 17세\nB. 18세\nC. 19세\nD. 20세\nE. 21세\n정답：");
+  auto [click, click_req] = first_prompt("click");
+  EXPECT_EQ(click, "질문: 설날에 먹는 대표 음식은?\nA. 떡국\nB. 송편\nC. 팥죽\nD. 오곡밥\n정답：");
+  auto [mmlu_pro, mmlu_pro_req] = first_prompt("mmlu_pro");
+  EXPECT_NE(mmlu_pro.find("Options:\nA. Lung\nB. Heart\n"), std::string::npos) << mmlu_pro;
+  auto [hella, hella_req] = first_prompt("hellaswag");
+  EXPECT_EQ(hella_req.at(0).continuation, " whisks them with a fork.");
 }
 
 TEST(BundledTasks, KobestGroupHasItsFiveTasks) {
