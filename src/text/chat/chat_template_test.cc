@@ -258,5 +258,14 @@ TEST(ChatTemplate, CopiesRenderConcurrently) {
   EXPECT_EQ(tmpl.source().substr(0, 6), "{% for");
 }
 
+TEST(ChatTemplate, StrictUndefinedFailsOnPrintingAnUndefinedNameOnly) {
+  ChatRenderOptions strict;
+  strict.strict_undefined = true;
+  EXPECT_EQ(R("[{{ missing }}]"), "[]");
+  EXPECT_NE(R("[{{ missing }}]", kNone, strict).find("'missing' is undefined"), std::string::npos);
+  // Tests and defaults still see Undefined without failing.
+  EXPECT_EQ(R("{{ missing is defined }}|{{ missing | default('d') }}", kNone, strict), "False|d");
+}
+
 }  // namespace
 }  // namespace dokja::text
