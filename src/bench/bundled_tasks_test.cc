@@ -25,6 +25,7 @@ TEST(BundledTasks, EveryTaskBuildsRequestsFromItsSample) {
     auto req = BuildRequests(*task);
     ASSERT_TRUE(req.ok()) << req.status().ToString();
     ASSERT_EQ(req->instances.size(), static_cast<size_t>(task->n_docs()));
+    for (const Request& r : req->requests) EXPECT_EQ(r.kind, RequestKindFor(spec.output_type));
     for (const Instance& inst : req->instances) {
       EXPECT_FALSE(inst.prompt.empty());
       const size_t expected = spec.output_type == OutputType::kMultipleChoice ? 2 : 1;

@@ -58,6 +58,17 @@ struct TaskManifest {
   std::string output_type;
 };
 
+// The kind of request a task of this output type sends (for Backend::Probe
+// before a run).
+inline RequestKind RequestKindFor(OutputType type) {
+  switch (type) {
+    case OutputType::kMultipleChoice: return RequestKind::kLoglikelihood;
+    case OutputType::kGenerateUntil: return RequestKind::kGenerate;
+    case OutputType::kLoglikelihoodRolling: return RequestKind::kLoglikelihoodRolling;
+  }
+  return RequestKind::kGenerate;
+}
+
 struct LoadedTaskState;  // task.cc
 
 // A task spec with its templates compiled and its dataset rows read.

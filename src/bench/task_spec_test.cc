@@ -122,5 +122,21 @@ TEST(TaskRegistry, ResolvesGroupsAndRejectsCyclesAndUnknownNames) {
   EXPECT_NE(cyclic.Resolve({"x"}, &tasks, &groups).message().find("contains itself"), std::string::npos);
 }
 
+TEST(TaskSpec, HostileYamlFailsCleanly) {
+  // Deep nesting must not exhaust the stack.
+  std::string deep = "task: " + std::string(100000, '[') + "\n";
+  EXPECT_FALSE(ParseTaskYaml(deep, "deep.yaml").ok());
+  // Aliases of aliases are not expanded into a huge list.
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\ntask: t\ndataset_path: d\ndoc_to_text: q\n";
+  EXPECT_FALSE(ParseTaskYaml(bomb, "bomb.yaml").ok());
+  std::string choice_bomb = "metadata: &a [p, q]\ntask: t\ndataset_path: d\ndoc_to_text: q\ndoc_to_choice: [*a, *a]\n";
+  std::string e = ErrorOf(choice_bomb);
+  EXPECT_NE(e.find("doc_to_choice"), std::string::npos) << e;
+  EXPECT_FALSE(ParseTaskYaml("", "empty.yaml").ok());
+  EXPECT_FALSE(ParseTaskYaml("- a\n- b\n", "list.yaml").ok());
+  EXPECT_FALSE(ParseTaskYaml(std::string("task: \xff\xfe\x00x\n", 12), "bytes.yaml").ok());
+}
+
 }  // namespace
 }  // namespace dokja::bench
