@@ -137,18 +137,17 @@ Result<std::vector<TeamPoints>> ComputePoints(const PointsConfig& config,
 }
 
 std::string PointsToJson(const PointsConfig& config, const std::vector<TeamPoints>& teams) {
+  // The shape the stage decision reads (src/scoring ParseBenchPoints):
+  // {"teams": {TEAM: {"groups": {GROUP: {"points", "max"}}, "total", "max"}}}.
   Json j;
   j["schema"] = "dokja.bench.points/1";
   j["config_file"] = config.file;
   j["config_sha256"] = config.sha256;
-  j["max_total"] = config.max_total;
-  Json arr = Json::array();
+  j["max"] = config.max_total;
+  Json by_team = Json::object();
   for (const TeamPoints& t : teams) {
-    Json tj{{"team", t.team}, {"results_file", t.results_file}, {"results_sha256", t.results_sha256},
-            {"total", t.total}, {"max_total", t.max_total}};
-    Json groups = Json::array();
-    for (const GroupPoints& g : t.groups) groups.push_back({{"group", g.group}, {"points", g.points}, {"max_points", g.max_points}});
-    tj["groups"] = std::move(groups);
+    Json groups = Json::object();
+    for (const GroupPoints& g : t.groups) groups[g.group] = {{"points", g.points}, {"max", g.max_points}};
     Json benches = Json::array();
     for (const BenchmarkPoints& b : t.benchmarks) {
       benches.push_back({{"name", b.spec.name}, {"group", b.spec.group}, {"result", b.spec.result},
@@ -157,10 +156,11 @@ std::string PointsToJson(const PointsConfig& config, const std::vector<TeamPoint
                          {"score", b.score}, {"target", b.target}, {"fraction", b.fraction},
                          {"max_points", b.max_points}, {"points", b.points}});
     }
-    tj["benchmarks"] = std::move(benches);
-    arr.push_back(std::move(tj));
+    by_team[t.team] = Json{{"groups", std::move(groups)}, {"total", t.total}, {"max", t.max_total},
+                           {"results_file", t.results_file}, {"results_sha256", t.results_sha256},
+                           {"benchmarks", std::move(benches)}};
   }
-  j["teams"] = std::move(arr);
+  j["teams"] = std::move(by_team);
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

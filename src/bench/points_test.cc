@@ -128,11 +128,15 @@ TEST(Points, ComputeFromResultsFilesAndWriteJson) {
   ASSERT_TRUE(teams.ok()) << teams.status().ToString();
   nlohmann::json out = nlohmann::json::parse(PointsToJson(*cfg, *teams));
   EXPECT_EQ(out["schema"], "dokja.bench.points/1");
-  EXPECT_EQ(out["teams"][0]["team"], "team-a");
-  EXPECT_DOUBLE_EQ(out["teams"][0]["total"].get<double>(), 31.25);
-  EXPECT_EQ(out["teams"][0]["benchmarks"][3]["name"], "gsm8k");
-  EXPECT_DOUBLE_EQ(out["teams"][0]["benchmarks"][3]["points"].get<double>(), 5.0);
-  EXPECT_EQ(out["teams"][0]["results_sha256"].get<std::string>().size(), 64u);
+  // The shape the stage decision reads: teams and groups keyed by name.
+  const nlohmann::json& team = out["teams"]["team-a"];
+  EXPECT_DOUBLE_EQ(team["total"].get<double>(), 31.25);
+  EXPECT_DOUBLE_EQ(team["max"].get<double>(), 40);
+  EXPECT_DOUBLE_EQ(team["groups"]["common"]["points"].get<double>(), 18.75);
+  EXPECT_DOUBLE_EQ(team["groups"]["common"]["max"].get<double>(), 20);
+  EXPECT_EQ(team["benchmarks"][3]["name"], "gsm8k");
+  EXPECT_DOUBLE_EQ(team["benchmarks"][3]["points"].get<double>(), 5.0);
+  EXPECT_EQ(team["results_sha256"].get<std::string>().size(), 64u);
   auto missing = ComputePoints(*cfg, {{"team-a", dir.path() + "/none.json"}});
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }

@@ -61,7 +61,7 @@ TEST(BenchCli, PointsFromAResultsFile) {
   auto r = RunCommand(Dokja() + " bench points --json " + dir + "/points.yaml --out " + dir + "/out.json", false);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
-  EXPECT_DOUBLE_EQ(j["teams"][0]["total"].get<double>(), 15.0);  // 20 * 0.45 / 0.6
+  EXPECT_DOUBLE_EQ(j["teams"]["team-a"]["total"].get<double>(), 15.0);  // 20 * 0.45 / 0.6
   EXPECT_TRUE(std::filesystem::exists(dir + "/out.json"));
   auto missing = RunCommand(Dokja() + " bench points " + dir + "/points.yaml --results team-a=" + dir + "/no.json");
   EXPECT_EQ(missing.exit_code, 4) << missing.out;
