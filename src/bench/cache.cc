@@ -7,9 +7,13 @@
 namespace dokja::bench {
 
 std::string CacheKey(const std::string& identity, const Request& request) {
+  return CacheKey(identity, request.CanonicalJson());
+}
+
+std::string CacheKey(const std::string& identity, std::string_view request_json) {
   std::string material = identity;
   material.push_back('\0');
-  material += request.CanonicalJson();
+  material += request_json;
   return Sha256Hex(material);
 }
 
@@ -29,12 +33,16 @@ Result<std::unique_ptr<RequestCache>> RequestCache::Open(const std::string& path
 }
 
 Result<std::optional<Response>> RequestCache::Lookup(const std::string& key) {
-  DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement select,
-                         db_->Prepare("SELECT response FROM answers WHERE key = ?"));
+  if (!lookup_) {
+    DOKJA_ASSIGN_OR_RETURN(lookup_, db_->Prepare("SELECT response FROM answers WHERE key = ?"));
+  }
+  store::SqliteStatement& select = *lookup_;
+  select.Reset();
   select.Bind(1, std::string_view(key));
   DOKJA_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) return std::optional<Response>();
   Result<Response> r = Response::FromJson(select.ColumnText(0));
+  select.Reset();
   if (!r.ok()) return r.status().WithPrefix(db_->path() + ": answer " + key);
   return std::optional<Response>(std::move(r).value());
 }
@@ -43,8 +51,11 @@ Status RequestCache::Commit(const std::vector<Entry>& entries) {
   if (entries.empty()) return Status::OK();
   DOKJA_RETURN_IF_ERROR(db_->Begin());
   Status status = [&]() -> Status {
-    DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement insert,
-                           db_->Prepare("INSERT OR IGNORE INTO answers VALUES(?, ?, ?, ?, ?)"));
+    if (!insert_) {
+      DOKJA_ASSIGN_OR_RETURN(insert_, db_->Prepare("INSERT OR IGNORE INTO answers VALUES(?, ?, ?, ?, ?)"));
+    }
+    store::SqliteStatement& insert = *insert_;
+    insert.Reset();
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     for (const Entry& e : entries) {
       const std::string json = e.response->ToJson();

@@ -7,7 +7,9 @@
 //   answers(key TEXT PRIMARY KEY, identity_sha256 TEXT, request TEXT,
 //           response TEXT, created_unix INTEGER)
 //
-// Thread-safety: one thread at a time (it owns one SQLite connection).
+// Thread-safety: one thread at a time (it owns one SQLite connection). Open
+// the same file twice for a reading thread and a writing thread (WAL lets
+// readers run during a write).
 #pragma once
 
 #include <memory>
@@ -24,6 +26,8 @@ namespace dokja::bench {
 // The cache key of `request` for a backend whose Identity() is `identity`:
 // hex SHA-256 of identity, a NUL byte, and the request's canonical JSON.
 std::string CacheKey(const std::string& identity, const Request& request);
+// The same, from the request's CanonicalJson().
+std::string CacheKey(const std::string& identity, std::string_view request_json);
 
 class RequestCache {
  public:
@@ -51,6 +55,8 @@ class RequestCache {
       : db_(std::move(db)), identity_sha_(std::move(identity_sha)) {}
   std::unique_ptr<store::SqliteDb> db_;
   std::string identity_sha_;
+  // Compiled on first use; destroyed before db_.
+  std::optional<store::SqliteStatement> lookup_, insert_;
 };
 
 }  // namespace dokja::bench

@@ -80,6 +80,9 @@ std::unique_ptr<httplib::Client> OpenAIBackend::Acquire() {
   }
   auto client = std::make_unique<httplib::Client>(host_);
   client->set_keep_alive(true);
+  // Headers and body go out in separate writes; without TCP_NODELAY, Nagle
+  // and delayed ACKs hold every request ~40 ms.
+  client->set_tcp_nodelay(true);
   if (!options_.api_key.empty()) client->set_bearer_token_auth(options_.api_key.c_str());
   const auto connect = std::chrono::duration<double>(options_.connect_timeout_s);
   client->set_connection_timeout(std::chrono::duration_cast<std::chrono::microseconds>(connect));

@@ -31,9 +31,13 @@ struct Done {
   int64_t retries = 0;
 };
 
-// What the coordinator and the workers share.
+// Batches moving between threads: jobs from the coordinator to the workers,
+// answers from the workers to the committer, committed answers back to the
+// coordinator.
 class WorkQueue {
  public:
+  explicit WorkQueue(size_t low_water) : low_water_(low_water) {}
+
   // Blocks for the next job; nullopt once closed and empty, or stopped.
   std::optional<Job> Pop() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -41,6 +45,8 @@ class WorkQueue {
     if (stop_ || jobs_.empty()) return std::nullopt;
     Job job = std::move(jobs_.front());
     jobs_.pop_front();
+    // Wake the coordinator to refill before the workers run dry.
+    if (jobs_.size() == low_water_) coordinator_cv_.notify_one();
     return job;
   }
   size_t Size() {
@@ -54,22 +60,46 @@ class WorkQueue {
     }
     job_cv_.notify_one();
   }
-  // A failed job ends the run: no worker starts another one.
+  // A worker's result. A failed job ends the run: no worker starts another.
   void Finish(Done done) {
+    bool stop_now;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!done.result.ok()) stop_ = true;
+      stop_now = !done.result.ok() && !stop_;
+      if (stop_now) stop_ = true;
       done_.push_back(std::move(done));
     }
     done_cv_.notify_one();
-    job_cv_.notify_all();
+    if (stop_now) job_cv_.notify_all();
   }
-  // Waits up to `wait` for finished jobs and takes them all.
-  std::vector<Done> TakeDone(std::chrono::milliseconds wait) {
+  // For the committer: waits for results; empty once closed and drained.
+  std::vector<Done> TakeDone() {
     std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait_for(lock, wait, [&] { return !done_.empty(); });
+    done_cv_.wait(lock, [&] { return closed_ || !done_.empty(); });
     std::vector<Done> out;
     out.swap(done_);
+    return out;
+  }
+  // For the committer: results now durable (or not: `status`).
+  void Committed(std::vector<Done> batch, const Status& status) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (Done& d : batch) {
+        if (d.result.ok() && !status.ok()) d.result = status;
+        committed_.push_back(std::move(d));
+      }
+    }
+    coordinator_cv_.notify_one();
+  }
+  // For the coordinator: waits up to `wait` for committed results or, when
+  // it has more jobs to give (`refill`), for the queue to run low.
+  std::vector<Done> TakeCommitted(std::chrono::milliseconds wait, bool refill) {
+    std::unique_lock<std::mutex> lock(mu_);
+    coordinator_cv_.wait_for(lock, wait, [&] {
+      return !committed_.empty() || (refill && jobs_.size() <= low_water_);
+    });
+    std::vector<Done> out;
+    out.swap(committed_);
     return out;
   }
   // Sleeps `d` unless stopped first; false when stopped.
@@ -77,13 +107,15 @@ class WorkQueue {
     std::unique_lock<std::mutex> lock(mu_);
     return !job_cv_.wait_for(lock, d, [&] { return stop_; });
   }
-  // No more jobs will come: workers drain the queue and exit.
+  // No more jobs will come: workers drain the queue and exit, then the
+  // committer drains its results and exits.
   void Close() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       closed_ = true;
     }
     job_cv_.notify_all();
+    done_cv_.notify_all();
   }
   // Drops queued jobs (returns how many) and wakes sleeping workers.
   size_t Stop() {
@@ -100,12 +132,32 @@ class WorkQueue {
 
  private:
   std::mutex mu_;
-  std::condition_variable job_cv_, done_cv_;
-  std::deque<Job> jobs_;     // guarded by mu_
-  std::vector<Done> done_;   // guarded by mu_
-  bool closed_ = false;      // guarded by mu_
-  bool stop_ = false;        // guarded by mu_
+  std::condition_variable job_cv_, done_cv_, coordinator_cv_;
+  const size_t low_water_;  // Pop wakes the coordinator at this queue length
+  std::deque<Job> jobs_;          // guarded by mu_
+  std::vector<Done> done_;        // guarded by mu_
+  std::vector<Done> committed_;   // guarded by mu_
+  bool closed_ = false;           // guarded by mu_
+  bool stop_ = false;             // guarded by mu_
 };
+
+// Commits every batch of answers in one transaction, as large as has piled
+// up while the previous one synced, so fsync never limits throughput.
+void CommitterLoop(RequestCache* cache, WorkQueue& queue) {
+  while (true) {
+    std::vector<Done> batch = queue.TakeDone();
+    if (batch.empty()) return;
+    Status status;
+    if (cache) {
+      std::vector<RequestCache::Entry> entries;
+      for (const Done& d : batch) {
+        if (d.result.ok()) entries.push_back({d.job.key, d.job.request_json, &d.result.value()});
+      }
+      status = cache->Commit(entries);
+    }
+    queue.Committed(std::move(batch), status);
+  }
+}
 
 void WorkerLoop(Backend& backend, const std::vector<Request>& requests, const RunnerOptions& options,
                 WorkQueue& queue) {
@@ -139,12 +191,13 @@ class Coordinator {
         identity_(backend.Identity()), answered_(requests.size(), 0),
         progress_(options.label, static_cast<int64_t>(requests.size()), options.progress) {}
 
-  Status Run(WorkQueue& queue) {
-    const size_t capacity = 2 * static_cast<size_t>(std::max(1, options_.concurrency));
+  // Keeps up to `capacity` jobs queued.
+  Status Run(WorkQueue& queue, size_t capacity) {
     while (true) {
       while (failure_.ok() && next_ < requests_.size() && queue.Size() < capacity) Feed(queue);
       if (outstanding_ == 0 && (next_ == requests_.size() || !failure_.ok())) break;
-      Absorb(queue.TakeDone(std::chrono::milliseconds(100)));
+      const bool refill = failure_.ok() && next_ < requests_.size();
+      Absorb(queue.TakeCommitted(std::chrono::milliseconds(100), refill));
       if (!failure_.ok()) outstanding_ -= static_cast<int64_t>(queue.Stop());
       progress_.Update(counts_);
     }
@@ -165,7 +218,7 @@ class Coordinator {
   void Feed(WorkQueue& queue) {
     const size_t i = next_++;
     Job job{static_cast<int64_t>(i), "", requests_[i].CanonicalJson()};
-    job.key = CacheKey(identity_, requests_[i]);
+    job.key = CacheKey(identity_, std::string_view(job.request_json));
     if (auto it = first_of_.find(job.key); it != first_of_.end()) {
       ++deduplicated_;
       if (answered_[it->second]) {
@@ -192,22 +245,14 @@ class Coordinator {
     queue.Push(std::move(job));
   }
 
+  // Counts answers the committer made durable.
   void Absorb(std::vector<Done> batch) {
-    if (batch.empty()) return;
-    std::vector<RequestCache::Entry> entries;
-    for (const Done& d : batch) {
-      if (d.result.ok()) entries.push_back({d.job.key, d.job.request_json, &d.result.value()});
-    }
-    Status committed = cache_ ? cache_->Commit(entries) : Status::OK();
     for (Done& d : batch) {
       --outstanding_;
       counts_.retries += d.retries;
       const size_t i = static_cast<size_t>(d.job.index);
-      if (!d.result.ok() || !committed.ok()) {
-        if (failure_.ok()) {
-          const Status& s = d.result.ok() ? committed : d.result.status();
-          failure_ = s.WithPrefix("request " + std::to_string(i));
-        }
+      if (!d.result.ok()) {
+        if (failure_.ok()) failure_ = d.result.status().WithPrefix("request " + std::to_string(i));
         continue;
       }
       ++counts_.sent;
@@ -245,22 +290,30 @@ Status RunRequests(Backend& backend, const std::vector<Request>& requests,
   if (!(options.request_timeout_s > 0)) return Status::InvalidArgument("runner: request timeout must be > 0");
   const Clock::time_point start = Clock::now();
   responses->assign(requests.size(), Response());
-  std::unique_ptr<RequestCache> cache;
+  // Two connections: the coordinator looks answers up while the committer
+  // writes (WAL readers do not wait for the writer).
+  std::unique_ptr<RequestCache> reader, writer;
   if (!options.cache_path.empty()) {
-    DOKJA_ASSIGN_OR_RETURN(cache, RequestCache::Open(options.cache_path, backend.Identity()));
+    DOKJA_ASSIGN_OR_RETURN(writer, RequestCache::Open(options.cache_path, backend.Identity()));
+    DOKJA_ASSIGN_OR_RETURN(reader, RequestCache::Open(options.cache_path, backend.Identity()));
   }
   backend.SetTimeout(options.request_timeout_s);
-  WorkQueue queue;
+  // Jobs queued ahead of the workers: enough that none runs dry while the
+  // coordinator is descheduled on a busy machine, never the whole list.
+  const size_t capacity = std::max<size_t>(64, 8 * static_cast<size_t>(options.concurrency));
+  WorkQueue queue(capacity / 2);
   const size_t n_workers = std::min<size_t>(static_cast<size_t>(options.concurrency),
                                             std::max<size_t>(1, requests.size()));
   std::vector<std::thread> workers;
   for (size_t w = 0; w < n_workers; ++w) {
     workers.emplace_back([&] { WorkerLoop(backend, requests, options, queue); });
   }
-  Coordinator coordinator(backend, requests, options, *responses, cache.get());
-  Status status = coordinator.Run(queue);
+  std::thread committer([&] { CommitterLoop(writer.get(), queue); });
+  Coordinator coordinator(backend, requests, options, *responses, reader.get());
+  Status status = coordinator.Run(queue, capacity);
   queue.Close();
   for (std::thread& t : workers) t.join();
+  committer.join();
   if (stats) {
     stats->total = static_cast<int64_t>(requests.size());
     stats->cached = coordinator.counts().cached;
