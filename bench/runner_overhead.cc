@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <httplib.h>
@@ -65,6 +66,20 @@ Args ParseArgs(int argc, char** argv) {
   return a;
 }
 
+// CPU seconds (user + system) this process has used: client and server
+// together, so the difference between the two sides is the client's.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+struct Measure {
+  double rps = 0;
+  double cpu_us_per_request = 0;
+};
+
 const char* kCanned =
     R"({"id":"cmpl-1","object":"text_completion","created":0,"model":"m","choices":[{"index":0,)"
     R"("text":" Paris.","logprobs":null,"finish_reason":"stop"}],)"
@@ -99,8 +114,8 @@ class CannedServer {
 };
 
 // Requests per second of N raw clients sending `total` requests in all.
-double Baseline(int port, int concurrency, int total, const std::string& only) {
-  if (only == "dokja") return 0;
+Measure Baseline(int port, int concurrency, int total, const std::string& only) {
+  if (only == "dokja") return {};
   std::atomic<int> next{0};
   std::atomic<int> failures{0};
   std::latch connected(concurrency + 1);
@@ -123,13 +138,14 @@ double Baseline(int port, int concurrency, int total, const std::string& only) {
   }
   connected.arrive_and_wait();
   const auto t0 = Clock::now();
+  const double cpu0 = CpuSeconds();
   for (std::thread& t : threads) t.join();
   const double s = std::chrono::duration<double>(Clock::now() - t0).count();
   if (failures > 0) std::fprintf(stderr, "baseline: %d requests failed\n", failures.load());
-  return total / s;
+  return {total / s, (CpuSeconds() - cpu0) * 1e6 / total};
 }
 
-double Dokja(int port, const Args& args, int round) {
+Measure Dokja(int port, const Args& args, int round) {
   using namespace dokja::bench;
   OpenAIBackendOptions options;
   options.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
@@ -147,7 +163,7 @@ double Dokja(int port, const Args& args, int round) {
   ro.progress = false;
   if (args.cache) ro.cache_path = args.dir + "/dokja_runner_overhead_" + std::to_string(::getpid()) + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(ro.cache_path + suffix);
-  if (args.only == "baseline") return 0;
+  if (args.only == "baseline") return {};
   std::vector<Response> responses;
   RunStats stats;
   // Warm-up without cache: opens the backend's pooled connections, as the
@@ -157,7 +173,9 @@ double Dokja(int port, const Args& args, int round) {
   RunnerOptions warm_options = ro;
   warm_options.cache_path.clear();
   if (!RunRequests(**backend, warm, warm_options, &responses).ok()) std::exit(1);
+  const double cpu0 = CpuSeconds();
   dokja::Status s = RunRequests(**backend, requests, ro, &responses, &stats);
+  const double cpu = CpuSeconds() - cpu0;
   if (args.cache) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(ro.cache_path + suffix);
   }
@@ -165,7 +183,7 @@ double Dokja(int port, const Args& args, int round) {
     std::fprintf(stderr, "dokja run failed: %s\n", s.ToString().c_str());
     std::exit(1);
   }
-  return static_cast<double>(stats.sent) / stats.wall_s;
+  return {static_cast<double>(stats.sent) / stats.wall_s, cpu * 1e6 / static_cast<double>(stats.sent)};
 }
 
 }  // namespace
@@ -175,23 +193,27 @@ int main(int argc, char** argv) {
   CannedServer server(args.delay_us, 4 * args.concurrency + 8);
   std::printf("runner_overhead: %d requests, concurrency %d, server delay %d us, best of %d rounds\n",
               args.requests, args.concurrency, args.delay_us, args.rounds);
-  double best_base = 0, best_dokja = 0;
+  Measure best_base, best_dokja;
   for (int round = 0; round < args.rounds; ++round) {
     // Alternate the order so neither side always runs on a warmer machine.
-    double base, dokja_rps;
+    Measure base, ours;
     if (round % 2 == 0) {
       base = Baseline(server.port(), args.concurrency, args.requests, args.only);
-      dokja_rps = Dokja(server.port(), args, round);
+      ours = Dokja(server.port(), args, round);
     } else {
-      dokja_rps = Dokja(server.port(), args, round);
+      ours = Dokja(server.port(), args, round);
       base = Baseline(server.port(), args.concurrency, args.requests, args.only);
     }
-    std::printf("  round %d: baseline %.0f req/s, dokja %.0f req/s\n", round, base, dokja_rps);
-    best_base = std::max(best_base, base);
-    best_dokja = std::max(best_dokja, dokja_rps);
+    std::printf("  round %d: baseline %.0f req/s (%.1f us CPU/req), dokja %.0f req/s (%.1f us CPU/req)\n",
+                round, base.rps, base.cpu_us_per_request, ours.rps, ours.cpu_us_per_request);
+    if (base.rps > best_base.rps) best_base = base;
+    if (ours.rps > best_dokja.rps) best_dokja = ours;
   }
-  std::printf("baseline (raw httplib clients): %.0f req/s\n", best_base);
-  std::printf("dokja RunRequests (cache on):   %.0f req/s\n", best_dokja);
-  std::printf("ratio dokja / baseline: %.3f (target >= 0.95)\n", best_dokja / best_base);
+  std::printf("baseline (raw httplib clients): %.0f req/s, %.1f us CPU per request (client + server)\n",
+              best_base.rps, best_base.cpu_us_per_request);
+  std::printf("dokja RunRequests (cache on %s): %.0f req/s, %.1f us CPU per request (client + server)\n",
+              args.cache ? "yes" : "no", best_dokja.rps, best_dokja.cpu_us_per_request);
+  std::printf("throughput ratio dokja / baseline (best rounds): %.3f (target >= 0.95)\n",
+              best_dokja.rps / best_base.rps);
   return 0;
 }

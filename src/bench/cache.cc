@@ -81,4 +81,11 @@ Result<int64_t> RequestCache::Count() {
   return row ? count.ColumnInt64(0) : int64_t{0};
 }
 
+Result<bool> RequestCache::HasAnswers() {
+  DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement any,
+                         db_->Prepare("SELECT 1 FROM answers WHERE identity_sha256 = ? LIMIT 1"));
+  any.Bind(1, std::string_view(identity_sha_));
+  return any.Step();
+}
+
 }  // namespace dokja::bench

@@ -49,6 +49,8 @@ class RequestCache {
 
   // Answers stored for this cache's identity.
   Result<int64_t> Count();
+  // Whether any answer is stored for this cache's identity.
+  Result<bool> HasAnswers();
 
  private:
   RequestCache(std::unique_ptr<store::SqliteDb> db, std::string identity_sha)

@@ -62,20 +62,25 @@ class WorkQueue {
   }
   // A worker's result. A failed job ends the run: no worker starts another.
   void Finish(Done done) {
-    bool stop_now;
+    bool stop_now, wake_committer;
     {
       std::lock_guard<std::mutex> lock(mu_);
       stop_now = !done.result.ok() && !stop_;
       if (stop_now) stop_ = true;
       done_.push_back(std::move(done));
+      wake_committer = committer_waiting_;
     }
-    done_cv_.notify_one();
+    if (wake_committer) done_cv_.notify_one();
     if (stop_now) job_cv_.notify_all();
   }
-  // For the committer: waits for results; empty once closed and drained.
-  std::vector<Done> TakeDone() {
+  // For the committer: waits until `not_before` (letting a batch gather),
+  // then for at least one result; empty once closed and drained.
+  std::vector<Done> TakeDone(Clock::time_point not_before) {
     std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait_until(lock, not_before, [&] { return closed_; });
+    committer_waiting_ = true;
     done_cv_.wait(lock, [&] { return closed_ || !done_.empty(); });
+    committer_waiting_ = false;
     std::vector<Done> out;
     out.swap(done_);
     return out;
@@ -139,13 +144,19 @@ class WorkQueue {
   std::vector<Done> committed_;   // guarded by mu_
   bool closed_ = false;           // guarded by mu_
   bool stop_ = false;             // guarded by mu_
+  bool committer_waiting_ = false;  // guarded by mu_; Finish wakes it only then
 };
 
-// Commits every batch of answers in one transaction, as large as has piled
-// up while the previous one synced, so fsync never limits throughput.
+// Commits answers in batches, one transaction (one fsync) each, at most one
+// batch per kMinCommitInterval: answers wait at most that long to count,
+// and fsync never limits throughput.
+constexpr std::chrono::milliseconds kMinCommitInterval{2};
+
 void CommitterLoop(RequestCache* cache, WorkQueue& queue) {
+  Clock::time_point last = Clock::now();
   while (true) {
-    std::vector<Done> batch = queue.TakeDone();
+    std::vector<Done> batch = queue.TakeDone(last + kMinCommitInterval);
+    last = Clock::now();
     if (batch.empty()) return;
     Status status;
     if (cache) {
@@ -193,6 +204,13 @@ class Coordinator {
 
   // Keeps up to `capacity` jobs queued.
   Status Run(WorkQueue& queue, size_t capacity) {
+    if (cache_) {
+      // A cache with no answers for this backend yet cannot hit: skip the
+      // lookups. Answers this run adds are found through first_of_.
+      Result<bool> any = cache_->HasAnswers();
+      if (!any.ok()) return any.status();
+      cache_had_answers_ = *any;
+    }
     while (true) {
       while (failure_.ok() && next_ < requests_.size() && queue.Size() < capacity) Feed(queue);
       if (outstanding_ == 0 && (next_ == requests_.size() || !failure_.ok())) break;
@@ -229,7 +247,7 @@ class Coordinator {
       return;
     }
     first_of_.emplace(job.key, i);
-    if (cache_) {
+    if (cache_ && cache_had_answers_) {
       Result<std::optional<Response>> hit = cache_->Lookup(job.key);
       if (!hit.ok()) {
         failure_ = hit.status();
@@ -268,6 +286,7 @@ class Coordinator {
   const RunnerOptions& options_;
   std::vector<Response>& responses_;
   RequestCache* cache_;
+  bool cache_had_answers_ = false;
   const std::string identity_;
   std::vector<uint8_t> answered_;
   std::unordered_map<std::string, size_t> first_of_;             // key -> first index
