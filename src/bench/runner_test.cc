@@ -19,6 +19,7 @@
 #include "bench/cache.h"
 #include "bench/internal/loopback_server.h"
 #include "bench/openai_backend.h"
+#include "bench/progress.h"
 #include "store/sqlite_db.h"
 
 extern char** environ;
@@ -230,6 +231,28 @@ TEST(Runner, KilledRunResumesWithoutRecomputingOrLosingAnswers) {
   // Lost work is bounded by what was in flight or received but uncommitted.
   EXPECT_LE(resent, static_cast<int>(seen_at_kill.size() - committed.size()));
   std::printf("kill -9 after %zu committed answers; %d requests were sent again\n", committed.size(), resent);
+}
+
+}  // namespace
+}  // namespace dokja::bench
+
+namespace dokja::bench {
+namespace {
+
+TEST(Progress, LineShowsCountsThroughputAndEta) {
+  ProgressCounts c;
+  c.done = 50;
+  c.cached = 10;
+  c.sent = 40;
+  c.retries = 3;
+  const std::string line = Progress::Line("mmlu", 100, c, 4.0, /*bar=*/true);
+  EXPECT_NE(line.find("mmlu ["), std::string::npos) << line;
+  EXPECT_NE(line.find("50/100 (50%)"), std::string::npos) << line;
+  EXPECT_NE(line.find("10.0 req/s"), std::string::npos) << line;  // 40 sent in 4 s
+  EXPECT_NE(line.find("ETA 00:05"), std::string::npos) << line;   // 50 left at 10/s
+  EXPECT_NE(line.find("3 retries"), std::string::npos) << line;
+  const std::string plain = Progress::Line("", 100, c, 4.0, /*bar=*/false);
+  EXPECT_EQ(plain.find('['), std::string::npos);
 }
 
 }  // namespace
