@@ -193,12 +193,12 @@ void WorkerLoop(Backend& backend, const std::vector<Request>& requests, const Ru
 }
 
 // The coordinator: feeds the queue lazily, answers repeats and cache hits
-// itself, and commits every answer before counting it.
+// itself, and counts an answer only once the committer has made it durable.
 class Coordinator {
  public:
   Coordinator(Backend& backend, const std::vector<Request>& requests, const RunnerOptions& options,
               std::vector<Response>& responses, RequestCache* cache)
-      : requests_(requests), options_(options), responses_(responses), cache_(cache),
+      : requests_(requests), responses_(responses), cache_(cache),
         identity_(backend.Identity()), answered_(requests.size(), 0),
         progress_(options.label, static_cast<int64_t>(requests.size()), options.progress) {}
 
@@ -283,7 +283,6 @@ class Coordinator {
   }
 
   const std::vector<Request>& requests_;
-  const RunnerOptions& options_;
   std::vector<Response>& responses_;
   RequestCache* cache_;
   bool cache_had_answers_ = false;
