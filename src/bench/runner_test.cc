@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -179,8 +180,11 @@ TEST(Runner, KilledRunResumesWithoutRecomputingOrLosingAnswers) {
                                          std::to_string(kRequests), std::to_string(kConcurrency), out};
   pid_t pid = Spawn(args);
   ASSERT_GT(pid, 0);
+  // Kill at a random point between 10% and 90% of the requests sent.
+  std::mt19937 rng{std::random_device{}()};
+  const int kill_at = std::uniform_int_distribution<int>(kRequests / 10, kRequests * 9 / 10)(rng);
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (server.requests() < kRequests / 3 && std::chrono::steady_clock::now() < give_up) {
+  while (server.requests() < kill_at && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
@@ -230,7 +234,8 @@ TEST(Runner, KilledRunResumesWithoutRecomputingOrLosingAnswers) {
   EXPECT_EQ(seen.size(), static_cast<size_t>(kRequests));
   // Lost work is bounded by what was in flight or received but uncommitted.
   EXPECT_LE(resent, static_cast<int>(seen_at_kill.size() - committed.size()));
-  std::printf("kill -9 after %zu committed answers; %d requests were sent again\n", committed.size(), resent);
+  std::printf("kill -9 after %d requests sent, %zu answers committed; %d requests were sent again\n",
+              kill_at, committed.size(), resent);
 }
 
 }  // namespace
