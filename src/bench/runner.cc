@@ -77,7 +77,7 @@ class WorkQueue {
   // then for at least one result; empty once closed and drained.
   std::vector<Done> TakeDone(Clock::time_point not_before) {
     std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait_until(lock, not_before, [&] { return closed_; });
+    done_cv_.wait_until(lock, not_before, [&] { return closed_ || draining_; });
     committer_waiting_ = true;
     done_cv_.wait(lock, [&] { return closed_ || !done_.empty(); });
     committer_waiting_ = false;
@@ -122,6 +122,16 @@ class WorkQueue {
     job_cv_.notify_all();
     done_cv_.notify_all();
   }
+  // Every job has been queued: the committer stops gathering batches, so
+  // the last answers count at once.
+  void SetDraining() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (draining_) return;
+      draining_ = true;
+    }
+    done_cv_.notify_all();
+  }
   // Drops queued jobs (returns how many) and wakes sleeping workers.
   size_t Stop() {
     size_t dropped;
@@ -144,13 +154,15 @@ class WorkQueue {
   std::vector<Done> committed_;   // guarded by mu_
   bool closed_ = false;           // guarded by mu_
   bool stop_ = false;             // guarded by mu_
+  bool draining_ = false;         // guarded by mu_
   bool committer_waiting_ = false;  // guarded by mu_; Finish wakes it only then
 };
 
 // Commits answers in batches, one transaction (one fsync) each, at most one
-// batch per kMinCommitInterval: answers wait at most that long to count,
-// and fsync never limits throughput.
-constexpr std::chrono::milliseconds kMinCommitInterval{2};
+// batch per kMinCommitInterval until every job is queued: answers wait at
+// most that long to count (a kill -9 loses at most that much work), and
+// neither fsync latency nor its CPU cost limits throughput.
+constexpr std::chrono::milliseconds kMinCommitInterval{20};
 
 void CommitterLoop(RequestCache* cache, WorkQueue& queue) {
   Clock::time_point last = Clock::now();
@@ -215,6 +227,7 @@ class Coordinator {
       while (failure_.ok() && next_ < requests_.size() && queue.Size() < capacity) Feed(queue);
       if (outstanding_ == 0 && (next_ == requests_.size() || !failure_.ok())) break;
       const bool refill = failure_.ok() && next_ < requests_.size();
+      if (!refill) queue.SetDraining();
       Absorb(queue.TakeCommitted(std::chrono::milliseconds(100), refill));
       if (!failure_.ok()) outstanding_ -= static_cast<int64_t>(queue.Stop());
       progress_.Update(counts_);
