@@ -206,6 +206,8 @@ Result<StageOutcome> DecideStage(const StageConfig& config, const StageInputs& i
   out.title = config.title;
   out.title_ko = config.title_ko;
   out.inputs = inputs.files;
+  out.user_scores_weight = config.user.scores_weight;
+  out.user_battles_weight = config.user.battles_weight;
   DOKJA_ASSIGN_OR_RETURN(internal::ExpertResult experts, internal::ScoreExperts(config, inputs));
   DOKJA_ASSIGN_OR_RETURN(auto users, internal::ScoreUsers(config, inputs));
   out.exclusions = experts.exclusions;

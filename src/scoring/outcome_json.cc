@@ -85,6 +85,7 @@ nlohmann::json OutcomeToJson(const StageOutcome& o) {
           {"teams", teams},
           {"means", {{"benchmark", o.mean_benchmark}, {"expert", o.mean_expert},
                      {"user", o.mean_user}, {"total", o.mean_total}}},
+          {"user_weights", {{"scores", o.user_scores_weight}, {"battles", o.user_battles_weight}}},
           {"conflict_exclusions", exclusions},
           {"krippendorff_alpha", alphas},
           {"warnings", o.warnings},

@@ -187,7 +187,11 @@ std::string UserSection(const StageOutcome& o, const Labels& L) {
     rates.push_back({t.team, u.bt_win_rate, u.bt_win_rate_ci});
     hi = std::max(hi, u.mean_ci.hi);
   }
-  s += "</table><h3>" + L("Mean user score with bootstrap interval", "사용자 평균 점수와 부트스트랩 구간") + "</h3>" +
+  s += "</table><p>" + L("Share of the user points: direct scores " + F(o.user_scores_weight * 100, 0) +
+                         "%, blind battles " + F(o.user_battles_weight * 100, 0) + "%.",
+                         "사용자 점수 반영 비율: 직접 평가 " + F(o.user_scores_weight * 100, 0) + "%, 블라인드 대결 " +
+                             F(o.user_battles_weight * 100, 0) + "%.") + "</p>";
+  s += "<h3>" + L("Mean user score with bootstrap interval", "사용자 평균 점수와 부트스트랩 구간") + "</h3>" +
        CiChart("user-ci", means, 0, hi > 0 ? hi * 1.1 : 1);
   s += "<h3>" + L("Bradley-Terry expected win rate (blind battles)", "브래들리-테리 기대 승률 (블라인드 대결)") + "</h3>" +
        CiChart("bt-ci", rates, 0, 1);

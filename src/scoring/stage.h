@@ -89,6 +89,8 @@ struct StageOutcome {
   std::vector<ConflictExclusion> exclusions;
   std::vector<CriterionAlpha> alphas;
   double mean_benchmark = 0, mean_expert = 0, mean_user = 0, mean_total = 0;
+  // Shares of the user points from direct scores and from battles (config).
+  double user_scores_weight = 1, user_battles_weight = 0;
   std::vector<std::string> warnings;
   std::vector<InputFile> inputs;
 };
