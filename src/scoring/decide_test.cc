@@ -157,5 +157,57 @@ TEST(DecideStage, TieBreaksFollowTheConfig) {
   EXPECT_NE(bad.status().message().find("not broken by tie_breaks"), std::string::npos) << bad.status().ToString();
 }
 
+TEST(DecideStage, LowAgreementWarnsAndTheReportCanBeKoreanOnly) {
+  TestStage s;
+  s.files["roster.csv"] = "expert,affiliation\nX,Indep\nY,Indep\n";
+  s.files["scores.csv"] = "expert,team,criterion,score\nX,A,q,8\nX,B,q,6\nX,C,q,4\nY,A,q,4\nY,B,q,6\nY,C,q,8\n";
+  auto o = Decide(s, "alpha_warn");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  ASSERT_EQ(o->alphas.size(), 1u);
+  ASSERT_TRUE(o->alphas[0].result.alpha.has_value());
+  EXPECT_LT(*o->alphas[0].result.alpha, 0);
+  EXPECT_TRUE(o->alphas[0].warn);
+  ASSERT_EQ(o->warnings.size(), 1u);
+  EXPECT_NE(o->warnings[0].find("Krippendorff's alpha"), std::string::npos);
+  const std::string ko = StageReportHtml(*o, ReportLang::kKorean);
+  EXPECT_NE(ko.find("순위 및 결정"), std::string::npos);
+  EXPECT_EQ(ko.find("Ranking and decision"), std::string::npos);
+  const std::string en = StageReportHtml(*o, ReportLang::kEnglish);
+  EXPECT_EQ(en.find("순위 및 결정"), std::string::npos);
+  EXPECT_NE(en.find("Ranking and decision"), std::string::npos);
+}
+
+TEST(DecideStage, GateRulesHonourComponentsThresholdsAndOwnModels) {
+  TestStage s;
+  s.Set("advance: {count: 2}",
+        "gate: {rules: [{id: vision_only, components: [\"vision*\"], max_log10_p: -6}]}\nadvance: {count: 2}");
+  s.Set("teams:\n  - {name: A, members: [OrgA], submitted_model: a/m}",
+        "teams:\n  - {name: A, members: [OrgA], submitted_model: a/m, own_models: [mine/old]}");
+  s.Set("user_scores: users.csv", "user_scores: users.csv, audits: {A: a.json, B: b.json}");
+  // A: vision DERIVED from its own model (exempt); text COPIED (component not in the rule).
+  s.files["a.json"] = R"({"candidate": "a/m", "not_original": true, "findings": [
+      {"component": "vision[v]", "verdict": "DERIVED", "reference": "refs/mine/old", "log10_p": -50},
+      {"component": "text", "verdict": "COPIED", "reference": "x", "log10_p": -90}]})";
+  // B: vision COPIED on weak evidence (log10 p -3 > -6); strong evidence below.
+  s.files["b.json"] = R"({"candidate": "b/m", "not_original": true, "findings": [
+                         {"component": "vision[v]", "verdict": "COPIED", "reference": "pub", "log10_p": -3}]})";
+  auto o = Decide(s, "gate_rules");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_TRUE(Team(*o, "A").gate_pass);
+  EXPECT_TRUE(Team(*o, "B").gate_pass);
+  // C has no audit: require_audit (default) fails it.
+  EXPECT_FALSE(Team(*o, "C").gate_pass);
+  EXPECT_EQ(Team(*o, "C").decision, Decision::kEliminatedGate);
+
+  s.files["b.json"] = R"({"candidate": "b/m", "not_original": true, "findings": [
+                         {"component": "vision[v]", "verdict": "COPIED", "reference": "pub", "log10_p": -30}]})";
+  auto o2 = Decide(s, "gate_rules_strong");
+  ASSERT_TRUE(o2.ok()) << o2.status().ToString();
+  EXPECT_FALSE(Team(*o2, "B").gate_pass);
+  ASSERT_EQ(Team(*o2, "B").gate_evidence.size(), 1u);
+  EXPECT_EQ(Team(*o2, "B").gate_evidence[0].reference, "pub");
+  EXPECT_NE(Team(*o2, "B").reason.find("vision[v] COPIED from pub"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dokja::scoring
