@@ -219,6 +219,10 @@ Result<StageOutcome> DecideStage(const StageConfig& config, const StageInputs& i
                              " is below " + Fixed(config.expert.alpha_warn, 3));
     }
   }
+  if (!config.teams.empty() && !users[config.teams.front().name].bt_converged) {
+    out.warnings.push_back("Bradley-Terry did not converge (a team won or lost every battle); its strengths are "
+                           "unbounded and the win rates approximate");
+  }
   for (const auto& tc : config.teams) {
     TeamOutcome t;
     t.team = tc.name;

@@ -209,5 +209,19 @@ TEST(DecideStage, GateRulesHonourComponentsThresholdsAndOwnModels) {
   EXPECT_NE(Team(*o2, "B").reason.find("vision[v] COPIED from pub"), std::string::npos);
 }
 
+TEST(DecideStage, WarnsWhenBradleyTerryCannotConverge) {
+  // A wins every battle: its maximum-likelihood strength is infinite.
+  TestStage s;
+  s.Set("user_scores: users.csv", "user_scores: users.csv, battles: battles.csv");
+  s.files["battles.csv"] = "user,model_a,model_b,outcome\nu,a/m,b/m,a\nu,a/m,c/m,a\nu,b/m,c/m,a\nu,c/m,b/m,a\n";
+  auto o = Decide(s, "bt_diverges");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_FALSE(Team(*o, "A").user_stats.bt_converged);
+  bool warned = false;
+  for (const auto& w : o->warnings) warned |= w.find("Bradley-Terry did not converge") != std::string::npos;
+  EXPECT_TRUE(warned);
+  EXPECT_GT(Team(*o, "A").user_stats.bt_win_rate, 0.99);
+}
+
 }  // namespace
 }  // namespace dokja::scoring

@@ -21,7 +21,7 @@ json Ci(const Interval& i) { return json::array({i.lo, i.hi}); }
 json UserJson(const UserStats& u) {
   return {{"n_scores", u.n_scores},     {"n_users", u.n_users},
           {"mean", u.mean},             {"mean_ci", Ci(u.mean_ci)},
-          {"n_battles", u.n_battles},   {"bt_strength", u.bt_strength},
+          {"n_battles", u.n_battles},   {"bt_converged", u.bt_converged}, {"bt_strength", u.bt_strength},
           {"bt_strength_ci", Ci(u.bt_strength_ci)}, {"bt_win_rate", u.bt_win_rate},
           {"bt_win_rate_ci", Ci(u.bt_win_rate_ci)}, {"points_from_scores", u.points_from_scores},
           {"points_from_battles", u.points_from_battles}, {"points_ci", Ci(u.points_ci)}};

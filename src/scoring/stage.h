@@ -44,6 +44,7 @@ struct UserStats {
   double mean = 0;  // mean of per-user means (each user counts once)
   Interval mean_ci;
   uint32_t n_battles = 0;
+  bool bt_converged = true;  // false: e.g. a team that never lost (its MLE is infinite)
   double bt_strength = 1;  // geometric mean 1 over teams with battles
   Interval bt_strength_ci;
   double bt_win_rate = 0.5;  // expected win rate against the others

@@ -70,6 +70,7 @@ std::map<std::string, double> MapToUnit(const std::map<std::string, double>& val
 namespace {
 
 struct BattleView {
+  bool converged = true;
   std::map<std::string, double> strength, win_rate;
   std::map<std::string, uint32_t> n_battles;
 };
@@ -79,6 +80,7 @@ BattleView FitBattles(const std::vector<Battle>& battles, const std::vector<std:
   BattleView v;
   const auto w = WinMatrix(battles, teams, both_bad_as_tie);
   const auto bt = BradleyTerry(w);
+  v.converged = bt.converged;
   const auto rates = ExpectedWinRate(bt.strength);
   for (const auto& b : battles) {
     ++v.n_battles[b.team_a];
@@ -169,6 +171,7 @@ Result<std::map<std::string, UserStats>> ScoreUsers(const StageConfig& config, c
     u.mean = means.count(t) ? means.at(t) : 0;
     u.mean_ci = IntervalOf(samples.mean, t, uc.ci_level);
     u.n_battles = bv.n_battles[t];
+    u.bt_converged = bv.converged;
     u.bt_strength = bv.strength.count(t) ? bv.strength.at(t) : 1;
     u.bt_strength_ci = IntervalOf(samples.strength, t, uc.ci_level);
     u.bt_win_rate = bv.win_rate.count(t) ? bv.win_rate.at(t) : 0.5;
