@@ -142,9 +142,8 @@ Result<RecordSummary> AppendDecision(const std::string& path, const StageInputs&
   const std::string dir = fs::path(path).parent_path().string();
   MakeEntry(c, "decision", {{"stage", outcome.stage_id}, {"title", outcome.title}, {"dokja_version", DOKJA_VERSION}});
   for (const auto& f : inputs.files) {
-    const uint64_t bytes = fs::file_size(f.path, ec);
     MakeEntry(c, "input", {{"role", f.role}, {"path", RelativeTo(f.path, dir)}, {"sha256", f.sha256},
-                           {"bytes", ec ? 0 : bytes}});
+                           {"bytes", f.bytes}});
   }
   json body = internal::OutcomeToJson(outcome);
   body.erase("inputs");  // the input entries above are the authority

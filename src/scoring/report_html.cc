@@ -51,7 +51,7 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}.ko{color:#555;font-size:.9em}
 
 const char* kColours[] = {"#1565c0", "#2e7d32", "#ef6c00"};
 
-std::string StackedBars(const StageOutcome& o, const Labels& L) {
+std::string StackedBars(const StageOutcome& o) {
   const int row = 28, left = 140, width = 600, top = 30;
   const int height = top + row * static_cast<int>(o.teams.size()) + 30;
   std::string s = "<svg id=\"score-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
@@ -78,7 +78,6 @@ std::string StackedBars(const StageOutcome& o, const Labels& L) {
     s += "<text x=\"" + F(x + 4, 1) + "\" y=\"" + std::to_string(y + 15) + "\" font-size=\"12\">" + F(t.total) +
          "</text>";
   }
-  (void)L;
   return s + "</svg>";
 }
 
@@ -247,7 +246,7 @@ std::string StageReportHtml(const StageOutcome& o, ReportLang lang) {
   if (any_illustrative) {
     s += "<p>* " + L("illustrative figures (not published)", "예시 수치 (미공개)") + "</p>";
   }
-  s += "<h2>" + L("Ranking and decision", "순위 및 결정") + "</h2>" + RankingTable(o, L) + StackedBars(o, L);
+  s += "<h2>" + L("Ranking and decision", "순위 및 결정") + "</h2>" + RankingTable(o, L) + StackedBars(o);
   s += "<h2>" + L("Benchmarks", "벤치마크") + "</h2>" + PartsTable("bench-parts", o, false, L);
   s += ExpertSection(o, L) + UserSection(o, L) + GateSection(o, L) + InputsSection(o, L);
   return s + "</body></html>\n";

@@ -226,10 +226,15 @@ Result<std::vector<UserScore>> ParseUserScores(const std::string& text, const st
                                                const StageConfig& config) {
   DOKJA_ASSIGN_OR_RETURN(CsvTable t, ParseCsv(text, source, {"user", "team", "task", "score"}));
   std::vector<UserScore> out;
+  std::set<std::string> keys;
   for (const auto& row : t.rows) {
     DOKJA_ASSIGN_OR_RETURN(double score, NumberField(t, row, "score"));
     UserScore s{Field(t, row, "user"), Field(t, row, "team"), Field(t, row, "task"), score};
     if (config.FindTeam(s.team) == nullptr) return UnknownTeam(t.Where(row), s.team);
+    if (!keys.insert(s.user + "\x1f" + s.team + "\x1f" + s.task).second) {
+      return Status::InvalidArgument(t.Where(row) + ": duplicate score by user '" + s.user + "' for team '" + s.team +
+                                     "', task '" + s.task + "'");
+    }
     out.push_back(std::move(s));
   }
   return out;
@@ -256,7 +261,7 @@ namespace {
 // Reads one file, records its hash, returns its bytes.
 Result<std::string> Take(StageInputs& in, const std::string& role, const std::string& path) {
   DOKJA_ASSIGN_OR_RETURN(std::string text, ReadInputFile(path, role));
-  in.files.push_back({role, path, Sha256Hex(text)});
+  in.files.push_back({role, path, Sha256Hex(text), text.size()});
   return text;
 }
 
@@ -266,8 +271,7 @@ Result<StageInputs> LoadStageInputs(const StageConfig& config) {
   StageInputs in;
   const StageInputPaths& p = config.inputs;
   if (!config.path.empty()) {
-    DOKJA_ASSIGN_OR_RETURN(std::string unused, Take(in, "config", config.path));
-    (void)unused;
+    DOKJA_RETURN_IF_ERROR(Take(in, "config", config.path).status());
   }
   DOKJA_ASSIGN_OR_RETURN(std::string bench, Take(in, "bench_points", p.bench_points));
   DOKJA_ASSIGN_OR_RETURN(in.bench, ParseBenchPoints(bench, p.bench_points, config));

@@ -68,6 +68,7 @@ struct InputFile {
   std::string role;
   std::string path;
   std::string sha256;
+  uint64_t bytes = 0;
 };
 
 struct StageInputs {

@@ -68,6 +68,9 @@ TEST(StageInputs, ScoresOutsideTheScaleAndDuplicatesAreRejected) {
   TestStage d;
   d.files["scores.csv"] = "expert,team,criterion,score\nX,A,q,5\nX,A,q,6\n";
   ExpectError(RunStage(d, "duplicate"), "scores.csv:3", "duplicate score");
+  TestStage u;
+  u.files["users.csv"] = "user,team,task,score\nu1,A,t,80\nu1,A,t,90\n";
+  ExpectError(RunStage(u, "duplicate_user"), "users.csv:3", "duplicate score by user 'u1'");
   TestStage e;
   e.files["scores.csv"] = "expert,team,criterion,score\nNobody,A,q,5\n";
   ExpectError(RunStage(e, "unknown_expert"), "scores.csv:2", "unknown expert 'Nobody'");
