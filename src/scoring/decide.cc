@@ -227,6 +227,8 @@ Result<StageOutcome> DecideStage(const StageConfig& config, const StageInputs& i
     TeamOutcome t;
     t.team = tc.name;
     t.illustrative = tc.illustrative;
+    t.members = tc.members;
+    t.submitted_model = tc.submitted_model;
     DOKJA_RETURN_IF_ERROR(ScoreBenchmark(config, inputs, t, out.warnings));
     t.expert_parts = experts.parts[tc.name];
     for (const auto& p : t.expert_parts) t.expert += p.points;

@@ -35,6 +35,8 @@ json TeamJson(const TeamOutcome& t) {
   }
   return {{"team", t.team},
           {"illustrative", t.illustrative},
+          {"members", t.members},
+          {"submitted_model", t.submitted_model},
           {"rank", t.rank},
           {"benchmark", {{"points", t.benchmark}, {"parts", Parts(t.benchmark_parts)}}},
           {"expert", {{"points", t.expert}, {"parts", Parts(t.expert_parts)}, {"n_experts", t.n_experts}}},

@@ -134,6 +134,19 @@ std::string RankingTable(const StageOutcome& o, const Labels& L) {
   return s + "</table>";
 }
 
+std::string TeamsTable(const StageOutcome& o, const Labels& L) {
+  std::string s = "<h2>" + L("Teams", "참여 팀") + "</h2><table id=\"teams\"><tr><th class=\"l\">" + L("Team", "팀") +
+                  "</th><th class=\"l\">" + L("Consortium", "컨소시엄") + "</th><th class=\"l\">" +
+                  L("Submitted model", "제출 모델") + "</th></tr>";
+  for (const auto& t : o.teams) {
+    std::string members;
+    for (const auto& m : t.members) members += (members.empty() ? "" : ", ") + Esc(m);
+    s += "<tr><td class=\"l\">" + Esc(t.team) + "</td><td class=\"l\">" + members + "</td><td class=\"l mono\">" +
+         Esc(t.submitted_model) + "</td></tr>";
+  }
+  return s + "</table>";
+}
+
 std::string PartsTable(const std::string& id, const StageOutcome& o, bool expert, const Labels& L) {
   if (o.teams.empty()) return "";
   const auto& first = expert ? o.teams.front().expert_parts : o.teams.front().benchmark_parts;
@@ -248,7 +261,7 @@ std::string StageReportHtml(const StageOutcome& o, ReportLang lang) {
   }
   s += "<h2>" + L("Ranking and decision", "순위 및 결정") + "</h2>" + RankingTable(o, L) + StackedBars(o);
   s += "<h2>" + L("Benchmarks", "벤치마크") + "</h2>" + PartsTable("bench-parts", o, false, L);
-  s += ExpertSection(o, L) + UserSection(o, L) + GateSection(o, L) + InputsSection(o, L);
+  s += ExpertSection(o, L) + UserSection(o, L) + GateSection(o, L) + TeamsTable(o, L) + InputsSection(o, L);
   return s + "</body></html>\n";
 }
 

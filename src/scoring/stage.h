@@ -65,6 +65,8 @@ std::string_view DecisionName(Decision d);
 struct TeamOutcome {
   std::string team;
   bool illustrative = false;
+  std::vector<std::string> members;  // consortium, from the config
+  std::string submitted_model;
   std::vector<PartPoints> benchmark_parts;
   double benchmark = 0;
   std::vector<PartPoints> expert_parts;
