@@ -123,12 +123,17 @@ Result<RecomputeReport> RecomputeRecord(const std::string& path) {
   DOKJA_ASSIGN_OR_RETURN(std::vector<json> entries, internal::ReadRecordEntries(path));
   RecomputeReport report;
   report.record = summary;
-  for (const auto& d : SplitDecisions(entries)) {
-    RecomputeDecision r;
-    r.stage = d.stage;
-    const std::string config_path = CheckInputs(d, path, r);
-    if (r.changed_inputs.empty()) DOKJA_RETURN_IF_ERROR(Rerun(d, config_path, r));
-    report.decisions.push_back(std::move(r));
+  // Entries passed their hashes, but a forged chain can still hold wrong types.
+  try {
+    for (const auto& d : SplitDecisions(entries)) {
+      RecomputeDecision r;
+      r.stage = d.stage;
+      const std::string config_path = CheckInputs(d, path, r);
+      if (r.changed_inputs.empty()) DOKJA_RETURN_IF_ERROR(Rerun(d, config_path, r));
+      report.decisions.push_back(std::move(r));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corrupt(path + ": a decision's entries have the wrong shape: " + e.what());
   }
   return report;
 }

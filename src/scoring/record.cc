@@ -51,7 +51,8 @@ Status CheckEntry(const json& e, uint64_t seq, const std::string& prev, const st
 
 Status CheckSeal(const json& e, uint64_t index, const std::string& prev, const std::string& where) {
   const json& b = e["body"];
-  if (!b.is_object() || b.value("entries", uint64_t{0} - 1) != index || b.value("head", std::string()) != prev) {
+  if (!b.is_object() || !b.contains("entries") || !b["entries"].is_number_unsigned() ||
+      b["entries"].get<uint64_t>() != index || !b.contains("head") || b["head"] != prev) {
     return Status::Corrupt(where + ": seal does not cover the " + std::to_string(index) + " entries before it");
   }
   return Status::OK();

@@ -173,6 +173,33 @@ TEST_F(RecordTest, AForgedChainPassesVerifyButNotTheHeadOrRecompute) {
       << report->decisions[0].mismatches[0];
 }
 
+TEST_F(RecordTest, ForgedEntriesOfTheWrongShapeAreErrorsNotCrashes) {
+  auto lines = ReadLines(record_);
+  json seal = json::parse(lines.back());
+  seal["body"]["entries"] = "many";
+  lines.back() = seal.dump();
+  Rechain(lines);
+  WriteLines(record_, lines);
+  Status st = Verify();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("seal does not cover"), std::string::npos) << st.ToString();
+
+  lines = ReadLines(record_);
+  lines.back() = json::parse(lines.back()).dump();
+  json input = json::parse(lines[1]);
+  input["body"]["role"] = 7;
+  lines[1] = input.dump();
+  seal = json::parse(lines.back());
+  seal["body"]["entries"] = lines.size() - 1;
+  lines.back() = seal.dump();
+  Rechain(lines);
+  WriteLines(record_, lines);
+  ASSERT_TRUE(Verify().ok()) << Verify().ToString();
+  auto report = RecomputeRecord(record_);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("wrong shape"), std::string::npos) << report.status().ToString();
+}
+
 TEST_F(RecordTest, RecomputeMatchesThenNamesAChangedInputFile) {
   auto ok = RecomputeRecord(record_);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();

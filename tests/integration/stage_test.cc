@@ -155,7 +155,7 @@ TEST(StageReport, RendersInHeadlessChromium) {
       "--user-data-dir=" + profile + " --dump-dom file://" + dir + "/out/report.html", false);
   ASSERT_EQ(dom.exit_code, 0);
   for (const char* needle : {"id=\"ranking\"", "id=\"score-chart\"", "id=\"user-ci\"", "id=\"bt-ci\"", "id=\"coi\"",
-                             "id=\"alpha\"", "id=\"gate\"", "class=\"badge eliminated_gate\"", "순위 및 결정",
+                             "id=\"alpha\"", "id=\"gate\"", "id=\"teams\"", "class=\"badge eliminated_gate\"", "순위 및 결정",
                              "Ranking and decision", "90.20", "refs/public-vit-encoder", "</html>"}) {
     EXPECT_NE(dom.out.find(needle), std::string::npos) << needle;
   }
