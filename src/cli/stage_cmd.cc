@@ -97,7 +97,8 @@ void RegisterStage(CLI::App& app, std::function<int()>* run) {
                 "decision.json, decision.csv and append to record.jsonl in --out");
   decide->add_option("--config", opt->config, "Stage config (YAML; docs/stage.md)")->required();
   decide->add_option("--out", opt->out, "Output folder (default stage_out)");
-  decide->add_option("--lang", opt->lang, "Report language: both, en or ko (default both)");
+  decide->add_option("--lang", opt->lang, "Report language: both, en or ko (default both)")
+      ->check(CLI::IsMember({"both", "en", "ko"}));
   decide->add_flag("--json", opt->json, "Print the decision JSON instead of the table");
   decide->callback([opt, run] { *run = [opt] { return RunDecide(*opt); }; });
   CLI::App* recompute = stage->add_subcommand(

@@ -138,6 +138,7 @@ TEST(StageCli, BadInputsGiveExitCodesAndNameTheFile) {
   r = RunCommand(kDokja + " stage decide --config " + dir + "/missing.yaml");
   EXPECT_EQ(r.exit_code, 4) << r.out;
   EXPECT_EQ(RunCommand(kDokja + " stage decide").exit_code, 2);
+  EXPECT_EQ(RunCommand(kDokja + " stage decide --config " + dir + "/stage.yaml --lang fr").exit_code, 2);
 }
 
 TEST(StageReport, RendersInHeadlessChromium) {
