@@ -19,13 +19,12 @@ namespace {
 [[noreturn]] void VoteUntilKilled(const std::string& path, int fd) {
   Result<std::unique_ptr<Store>> store = OpenSqliteStore(path);
   if (!store.ok()) _exit(2);
-  Result<int64_t> user = (*store)->GetAccountByUsername("voter").status().ok()
-                             ? Result<int64_t>((*store)->GetAccountByUsername("voter")->id)
-                             : Result<int64_t>(Status::Internal("no voter"));
-  if (!user.ok()) _exit(3);
+  Result<Account> voter = (*store)->GetAccountByUsername("voter");
+  if (!voter.ok()) _exit(3);
+  const int64_t user = voter->id;
   for (int64_t i = 0;; ++i) {
     Battle b;
-    b.user_id = *user;
+    b.user_id = user;
     b.prompt = "p";
     b.model_a = "a";
     b.model_b = "b";
@@ -34,7 +33,7 @@ namespace {
     if (!battle.ok()) _exit(4);
     NewVote v;
     v.battle_id = *battle;
-    v.user_id = *user;
+    v.user_id = user;
     v.idempotency_key = "crash-" + std::to_string(i);
     Result<VoteReceipt> r = (*store)->SubmitVote(v);
     if (!r.ok()) _exit(5);
