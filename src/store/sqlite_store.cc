@@ -1,6 +1,7 @@
 #include "store/sqlite_store.h"
 
 #include <map>
+#include <mutex>
 
 #include "store/internal/sql_store.h"
 #include "store/sqlite_db.h"
@@ -14,7 +15,9 @@ using internal::SqlValue;
 
 class SqliteConn final : public internal::SqlConn {
  public:
-  explicit SqliteConn(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  // `writer` is shared by every connection of one store (see writer_).
+  SqliteConn(std::unique_ptr<SqliteDb> db, std::shared_ptr<std::mutex> writer)
+      : db_(std::move(db)), writer_(std::move(writer)) {}
   internal::Dialect dialect() const override { return internal::Dialect::kSqlite; }
 
   Result<SqlRows> Query(std::string_view sql, const std::vector<SqlValue>& params) override {
@@ -44,9 +47,25 @@ class SqliteConn final : public internal::SqlConn {
   }
 
   Status ExecScript(std::string_view sql) override { return db_->Exec(sql); }
-  Status Begin() override { return db_->Begin(); }
-  Status Commit() override { return db_->Commit(); }
-  void Rollback() override { (void)db_->Rollback(); }
+  // Write transactions of this store take turns on writer_ before BEGIN
+  // IMMEDIATE: SQLite's busy handler polls with sleeps of up to 100 ms, so
+  // 64 threads contending for the database lock would mostly sleep. Other
+  // processes writing the same file still queue through the busy timeout.
+  Status Begin() override {
+    std::unique_lock<std::mutex> lock(*writer_);
+    DOKJA_RETURN_IF_ERROR(db_->Begin());
+    writer_lock_ = std::move(lock);
+    return Status::OK();
+  }
+  Status Commit() override {
+    Status st = db_->Commit();
+    if (st.ok() && writer_lock_.owns_lock()) writer_lock_.unlock();
+    return st;  // on failure the caller rolls back, which unlocks
+  }
+  void Rollback() override {
+    (void)db_->Rollback();
+    if (writer_lock_.owns_lock()) writer_lock_.unlock();
+  }
 
  private:
   static SqlRow ReadRow(const SqliteStatement& stmt) {
@@ -76,6 +95,10 @@ class SqliteConn final : public internal::SqlConn {
   // Declared before cache_: statements are finalised before the database closes.
   std::unique_ptr<SqliteDb> db_;
   std::map<std::string, SqliteStatement, std::less<>> cache_;
+  // Shared with the store's other connections: one writer at a time.
+  std::shared_ptr<std::mutex> writer_;
+  // Held from Begin() to Commit() / Rollback().
+  std::unique_lock<std::mutex> writer_lock_;
 };
 
 }  // namespace
@@ -87,9 +110,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
                                    "' is not a database file path (in-memory databases are"
                                    " per-connection and cannot back a pooled store)");
   }
-  auto factory = [path]() -> Result<std::unique_ptr<internal::SqlConn>> {
+  auto writer = std::make_shared<std::mutex>();
+  auto factory = [path, writer]() -> Result<std::unique_ptr<internal::SqlConn>> {
     DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));
-    return std::unique_ptr<internal::SqlConn>(new SqliteConn(std::move(db)));
+    return std::unique_ptr<internal::SqlConn>(new SqliteConn(std::move(db), writer));
   };
   return internal::OpenSqlStore("sqlite", std::move(factory), options.max_connections, 0);
 }

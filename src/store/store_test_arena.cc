@@ -197,6 +197,50 @@ TEST_P(ArenaStoreTest, ConcurrentVotersAndRetriesCountExactly) {
   }
 }
 
+TEST_P(ArenaStoreTest, ARefusedVoteInAGroupCommitDoesNotSinkTheOthers) {
+  // Votes from many threads share transactions; interleave good votes with
+  // votes on someone else's battle and votes past the daily cap.
+  constexpr int kThreads = 12;
+  int64_t owner = MakeAccount("owner", Role::kUser);
+  int64_t intruder = MakeAccount("intruder", Role::kUser);
+  std::vector<int64_t> battles;
+  for (int i = 0; i < kThreads * 6; ++i) battles.push_back(ReadyBattle(owner));
+  std::atomic<int> created{0};
+  std::atomic<int> capped{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 6; ++i) {
+        const int64_t battle = battles[static_cast<size_t>(t * 6 + i)];
+        if (i % 2 == 0) {
+          Result<VoteReceipt> bad = store().SubmitVote(
+              VoteFor(battle, intruder, "bad-" + std::to_string(battle)));
+          if (!bad.ok() && bad.status().message().find("another user") != std::string::npos) {
+            ++refused;
+          }
+        }
+        NewVote v = VoteFor(battle, owner, "good-" + std::to_string(battle));
+        v.daily_cap = kThreads * 4;
+        Result<VoteReceipt> r = store().SubmitVote(v);
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        if (r->outcome == VoteOutcome::kCreated) ++created;
+        if (r->outcome == VoteOutcome::kCapReached) ++capped;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(refused.load(), kThreads * 3);
+  EXPECT_EQ(created.load(), kThreads * 4);
+  EXPECT_EQ(capped.load(), kThreads * 2);
+  ASSERT_OK_AND_ASSIGN(int64_t n, store().CountCountedVotes());
+  EXPECT_EQ(n, kThreads * 4);
+  ASSERT_OK_AND_ASSIGN(int64_t today, store().CountUserVotesOnDay(owner, 20000));
+  EXPECT_EQ(today, kThreads * 4);
+  ASSERT_OK_AND_ASSIGN(int64_t theirs, store().CountUserVotesOnDay(intruder, 20000));
+  EXPECT_EQ(theirs, 0) << "refused votes must roll back their count";
+}
+
 TEST_P(ArenaStoreTest, EverythingSurvivesReopen) {
   int64_t user = MakeAccount("u", Role::kUser);
   int64_t battle = ReadyBattle(user);

@@ -12,9 +12,12 @@
 // Thread-safety: thread-safe; each call leases its own connection.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "store/internal/sql_conn.h"
 #include "store/store.h"
@@ -98,11 +101,29 @@ class SqlStore final : public Store {
   Result<SqlRows> Query(std::string_view sql, const std::vector<SqlValue>& params) {
     return WithConn([&](SqlConn& c) { return c.Query(sql, params); });
   }
-  // Inside a write transaction, for the vote fast path.
+  // One vote's writes, inside the batch's transaction.
   Result<VoteReceipt> InsertVote(SqlConn& conn, const NewVote& vote);
+
+  // Group commit: concurrent SubmitVote calls queue their votes; one caller
+  // at a time (the leader) writes everything queued in one transaction, each
+  // vote under its own savepoint, and commits once for all of them. Every
+  // caller still returns only after its vote is committed. One durable
+  // commit costs milliseconds on ordinary disks, so this is what lets 64
+  // clients exceed 5,000 votes/s with synchronous=FULL.
+  struct PendingVote {
+    const NewVote* vote;
+    Result<VoteReceipt> result = Status::Internal("vote not processed");
+    bool done = false;
+  };
+  // Writes `batch` in one transaction; fills every result.
+  void CommitVoteBatch(const std::vector<PendingVote*>& batch);
 
   const std::string backend_;
   std::unique_ptr<ConnPool> pool_;
+  std::mutex vote_mu_;
+  std::condition_variable vote_cv_;
+  std::vector<PendingVote*> vote_queue_;  // guarded by vote_mu_
+  bool vote_leader_ = false;              // guarded by vote_mu_
 };
 
 // A pooled store over `factory`, migrated to the latest schema.

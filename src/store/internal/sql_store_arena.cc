@@ -1,12 +1,17 @@
 // SqlStore: arena battles and votes. SubmitVote is the hot path (thousands a
 // second): one indexed lookup of the idempotency key outside any
-// transaction, then one short write transaction of three statements.
+// transaction, then three statements inside a group-committed transaction.
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "store/internal/sql_store.h"
 
 namespace dokja::store::internal {
 namespace {
+
+// Most votes one group commit writes; keeps each transaction short.
+constexpr size_t kMaxBatch = 256;
 
 constexpr std::string_view kBattleColumns =
     "id, user_id, prompt, model_a, model_b, a_on_left, response_a, response_b, state, created_ms";
@@ -100,24 +105,66 @@ Result<VoteReceipt> SqlStore::SubmitVote(const NewVote& vote) {
   if (static_cast<int32_t>(vote.choice) < 0 || static_cast<int32_t>(vote.choice) > 3) {
     return Status::InvalidArgument("vote: unknown choice");
   }
-  return WithConn([&](SqlConn& c) -> Result<VoteReceipt> {
-    DOKJA_ASSIGN_OR_RETURN(std::optional<VoteReceipt> seen, FindByKey(c, vote));
-    if (seen) return *seen;
-    VoteReceipt receipt;
-    Status st = InTransaction(c, [&]() -> Status {
-      DOKJA_ASSIGN_OR_RETURN(receipt, InsertVote(c, vote));
+  Result<std::optional<VoteReceipt>> seen =
+      WithConn([&](SqlConn& c) { return FindByKey(c, vote); });
+  if (!seen.ok()) return seen.status();
+  if (*seen) return **seen;
+
+  PendingVote pending{&vote};
+  {
+    std::unique_lock<std::mutex> lock(vote_mu_);
+    vote_queue_.push_back(&pending);
+    while (!pending.done) {
+      if (vote_leader_) {
+        vote_cv_.wait(lock);
+        continue;
+      }
+      // Lead: take up to kMaxBatch queued votes (ours among them, or ours
+      // was already written by the previous leader and the loop ends).
+      vote_leader_ = true;
+      const size_t n = std::min(vote_queue_.size(), kMaxBatch);
+      std::vector<PendingVote*> batch(vote_queue_.begin(), vote_queue_.begin() + n);
+      vote_queue_.erase(vote_queue_.begin(), vote_queue_.begin() + n);
+      lock.unlock();
+      CommitVoteBatch(batch);
+      lock.lock();
+      for (PendingVote* p : batch) p->done = true;
+      vote_leader_ = false;
+      vote_cv_.notify_all();
+    }
+  }
+  if (pending.result.ok()) return pending.result;
+  // A concurrent submission under the same key may have claimed the battle
+  // first; the caller then gets that vote, as for any retry.
+  Result<std::optional<VoteReceipt>> again =
+      WithConn([&](SqlConn& c) { return FindByKey(c, vote); });
+  if (again.ok() && *again) return **again;
+  if (!again.ok() && again.status().code() == StatusCode::kInvalidArgument) return again.status();
+  return pending.result;
+}
+
+void SqlStore::CommitVoteBatch(const std::vector<PendingVote*>& batch) {
+  // Votes in (user, battle) order, so concurrent batches of several server
+  // processes lock PostgreSQL rows in one global order and cannot deadlock.
+  std::vector<PendingVote*> ordered = batch;
+  std::sort(ordered.begin(), ordered.end(), [](const PendingVote* x, const PendingVote* y) {
+    return std::pair(x->vote->user_id, x->vote->battle_id) <
+           std::pair(y->vote->user_id, y->vote->battle_id);
+  });
+  Status st = WithConn([&](SqlConn& c) {
+    return InTransaction(c, [&]() -> Status {
+      for (PendingVote* p : ordered) {
+        DOKJA_RETURN_IF_ERROR(c.ExecScript("SAVEPOINT vote"));
+        p->result = InsertVote(c, *p->vote);
+        if (!p->result.ok()) DOKJA_RETURN_IF_ERROR(c.ExecScript("ROLLBACK TO SAVEPOINT vote"));
+        DOKJA_RETURN_IF_ERROR(c.ExecScript("RELEASE SAVEPOINT vote"));
+      }
       return Status::OK();
     });
-    if (st.ok()) return receipt;
-    // A concurrent submission under the same key may have claimed the battle
-    // first; the caller then gets that vote, as for any retry.
-    Result<std::optional<VoteReceipt>> again = FindByKey(c, vote);
-    if (again.ok() && *again) return **again;
-    if (!again.ok() && again.status().code() == StatusCode::kInvalidArgument) {
-      return again.status();
-    }
-    return st;
   });
+  if (st.ok()) return;
+  // Nothing of the batch was committed.
+  for (PendingVote* p : batch) p->result = st.WithPrefix("vote batch");
 }
 
 Result<VoteReceipt> SqlStore::InsertVote(SqlConn& c, const NewVote& vote) {
