@@ -1,6 +1,7 @@
 // kill -9 durability of the SQLite store: a child process submits votes and
 // prints each vote id once SubmitVote has returned; the parent kills it with
-// SIGKILL mid-stream, reopens the database and finds every printed id.
+// SIGKILL mid-stream, reopens the database and finds every printed id, and a
+// resubmission after the restart is recognised as a duplicate.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -97,6 +98,18 @@ TEST(SqliteStoreCrash, EveryAcknowledgedVoteSurvivesKill9) {
     Result<Vote> v = (*store)->GetVote(id);
     ASSERT_TRUE(v.ok()) << "acknowledged vote " << id << " lost: " << v.status().ToString();
   }
+  // A client that resubmits its last acknowledged vote after the restart
+  // gets the same vote back, not a second one.
+  Result<Vote> last = (*store)->GetVote(acked.back());
+  ASSERT_TRUE(last.ok());
+  NewVote retry;
+  retry.battle_id = last->battle_id;
+  retry.user_id = last->user_id;
+  retry.idempotency_key = last->idempotency_key;
+  Result<VoteReceipt> again = (*store)->SubmitVote(retry);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->outcome, VoteOutcome::kDuplicate);
+  EXPECT_EQ(again->vote_id, acked.back());
   Result<int64_t> n = (*store)->CountCountedVotes();
   ASSERT_TRUE(n.ok());
   EXPECT_GE(*n, static_cast<int64_t>(acked.size()));

@@ -53,13 +53,7 @@ Result<VoteChoice> ParseVoteChoice(std::string_view name) {
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-#ifdef DOKJA_HAVE_POSTGRES
     return OpenPostgresStore(url, PostgresOptions{options, ""});
-#else
-    return Status::Unsupported("store '" + url +
-                               "': this dokja was built without PostgreSQL"
-                               " (DOKJA_WITH_POSTGRES=OFF)");
-#endif
   }
   constexpr std::string_view kSqlitePrefix = "sqlite:";
   if (url.rfind(kSqlitePrefix, 0) == 0) {
@@ -71,5 +65,16 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpti
   }
   return OpenSqliteStore(url, options);
 }
+
+#ifndef DOKJA_HAVE_POSTGRES
+// Built with DOKJA_WITH_POSTGRES=OFF: postgres_store.cc is left out.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const PostgresOptions&) {
+  return Status::Unsupported("store '" + url +
+                             "': this dokja was built without PostgreSQL (DOKJA_WITH_POSTGRES=OFF)");
+}
+Status DropPostgresSchema(const std::string&, const std::string&) {
+  return Status::Unsupported("built without PostgreSQL (DOKJA_WITH_POSTGRES=OFF)");
+}
+#endif
 
 }  // namespace dokja::store
