@@ -152,7 +152,8 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
     }
     return std::unique_ptr<internal::SqlConn>(std::move(conn));
   };
-  return internal::OpenSqlStore("postgresql", std::move(factory), options.store.max_connections, 0);
+  return internal::OpenSqlStore("postgresql", std::move(factory), options.store.max_connections,
+                                /*group_commit=*/false, 0);
 }
 
 Status DropPostgresSchema(const std::string& url, const std::string& schema) {

@@ -115,7 +115,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
     DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));
     return std::unique_ptr<internal::SqlConn>(new SqliteConn(std::move(db), writer));
   };
-  return internal::OpenSqlStore("sqlite", std::move(factory), options.max_connections, 0);
+  return internal::OpenSqlStore("sqlite", std::move(factory), options.max_connections,
+                                /*group_commit=*/true, 0);
 }
 
 }  // namespace dokja::store

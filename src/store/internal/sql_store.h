@@ -26,8 +26,12 @@ namespace dokja::store::internal {
 
 class SqlStore final : public Store {
  public:
-  SqlStore(std::string backend, std::unique_ptr<ConnPool> pool)
-      : backend_(std::move(backend)), pool_(std::move(pool)) {}
+  // `group_commit`: batch concurrent votes into shared transactions (see
+  // PendingVote). Right for SQLite, whose writers are serial anyway; a
+  // PostgreSQL server runs concurrent transactions in parallel and batches
+  // their WAL flushes itself, so there each vote commits on its own.
+  SqlStore(std::string backend, std::unique_ptr<ConnPool> pool, bool group_commit)
+      : backend_(std::move(backend)), pool_(std::move(pool)), group_commit_(group_commit) {}
 
   std::string_view backend() const override { return backend_; }
   Result<int64_t> SchemaVersion() override;
@@ -120,6 +124,7 @@ class SqlStore final : public Store {
 
   const std::string backend_;
   std::unique_ptr<ConnPool> pool_;
+  const bool group_commit_;
   std::mutex vote_mu_;
   std::condition_variable vote_cv_;
   std::vector<PendingVote*> vote_queue_;  // guarded by vote_mu_
@@ -128,6 +133,7 @@ class SqlStore final : public Store {
 
 // A pooled store over `factory`, migrated to the latest schema.
 Result<std::unique_ptr<Store>> OpenSqlStore(std::string backend, ConnFactory factory,
-                                            int32_t max_connections, int64_t now_ms);
+                                            int32_t max_connections, bool group_commit,
+                                            int64_t now_ms);
 
 }  // namespace dokja::store::internal

@@ -58,14 +58,15 @@ int64_t WallClockMs() {
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqlStore(std::string backend, ConnFactory factory,
-                                            int32_t max_connections, int64_t now_ms) {
+                                            int32_t max_connections, bool group_commit,
+                                            int64_t now_ms) {
   auto pool = std::make_unique<ConnPool>(std::move(factory), max_connections);
   {
     DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<SqlConn> conn, pool->Acquire());
     PooledConn lease(*pool, std::move(conn));
     DOKJA_RETURN_IF_ERROR(Migrate(*lease, now_ms ? now_ms : WallClockMs()));
   }
-  return std::unique_ptr<Store>(new SqlStore(std::move(backend), std::move(pool)));
+  return std::unique_ptr<Store>(new SqlStore(std::move(backend), std::move(pool), group_commit));
 }
 
 Result<int64_t> SqlStore::SchemaVersion() {

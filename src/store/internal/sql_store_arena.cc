@@ -111,7 +111,9 @@ Result<VoteReceipt> SqlStore::SubmitVote(const NewVote& vote) {
   if (*seen) return **seen;
 
   PendingVote pending{&vote};
-  {
+  if (!group_commit_) {
+    CommitVoteBatch({&pending});
+  } else {
     std::unique_lock<std::mutex> lock(vote_mu_);
     vote_queue_.push_back(&pending);
     while (!pending.done) {
@@ -151,8 +153,15 @@ void SqlStore::CommitVoteBatch(const std::vector<PendingVote*>& batch) {
     return std::pair(x->vote->user_id, x->vote->battle_id) <
            std::pair(y->vote->user_id, y->vote->battle_id);
   });
+  bool refused = false;
   Status st = WithConn([&](SqlConn& c) {
     return InTransaction(c, [&]() -> Status {
+      if (ordered.size() == 1) {
+        // Alone in its transaction: a refusal rolls the whole thing back.
+        ordered[0]->result = InsertVote(c, *ordered[0]->vote);
+        refused = !ordered[0]->result.ok();
+        return ordered[0]->result.status();
+      }
       for (PendingVote* p : ordered) {
         DOKJA_RETURN_IF_ERROR(c.ExecScript("SAVEPOINT vote"));
         p->result = InsertVote(c, *p->vote);
@@ -163,6 +172,7 @@ void SqlStore::CommitVoteBatch(const std::vector<PendingVote*>& batch) {
     });
   });
   if (st.ok()) return;
+  if (refused) return;  // the vote's own refusal stays its result
   // Nothing of the batch was committed.
   for (PendingVote* p : batch) p->result = st.WithPrefix("vote batch");
 }
