@@ -142,7 +142,10 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
     // The name is checked above, so quoting it is enough.
     DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<pqxx::connection> raw, Connect(url));
     PgConn setup(std::move(raw));
-    DOKJA_RETURN_IF_ERROR(setup.ExecScript("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\""));
+    // CREATE SCHEMA IF NOT EXISTS is not safe against itself; queue on a lock.
+    DOKJA_RETURN_IF_ERROR(setup.ExecScript("BEGIN; SELECT pg_advisory_xact_lock(6580334);"
+                                           " CREATE SCHEMA IF NOT EXISTS \"" + schema + "\";"
+                                           " COMMIT"));
   }
   auto factory = [url, schema]() -> Result<std::unique_ptr<internal::SqlConn>> {
     DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<pqxx::connection> raw, Connect(url));

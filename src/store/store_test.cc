@@ -25,6 +25,33 @@ TEST_P(StoreTest, MigratesToLatestAndReopeningIsANoOp) {
   EXPECT_EQ(a.username, "alice");
 }
 
+TEST_P(StoreTest, ConcurrentOpensOfAFreshDatabaseMigrateOnce) {
+  const std::string url = schema_.empty() ? url_ + ".fresh" : url_;
+  const std::string schema = schema_.empty() ? "" : schema_ + "_fresh";
+  constexpr int kOpeners = 4;
+  std::vector<Result<std::unique_ptr<Store>>> opened;
+  for (int i = 0; i < kOpeners; ++i) opened.emplace_back(Status::Internal("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOpeners; ++i) {
+    threads.emplace_back([&, i] { opened[static_cast<size_t>(i)] = OpenAt(url, schema); });
+  }
+  for (std::thread& th : threads) th.join();
+  for (auto& s : opened) {
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    ASSERT_OK_AND_ASSIGN(int64_t version, (*s)->SchemaVersion());
+    EXPECT_EQ(version, internal::LatestSchemaVersion());
+  }
+  ASSERT_OK((*opened[0])->CreateOrganisation("only once").status());
+  ASSERT_OK_AND_ASSIGN(std::vector<Organisation> orgs, (*opened[3])->ListOrganisations());
+  EXPECT_EQ(orgs.size(), 1u) << "all openers must share one database";
+  opened.clear();
+  if (schema.empty()) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((url + suffix).c_str());
+  } else {
+    ASSERT_OK(DropPostgresSchema(url, schema));
+  }
+}
+
 TEST_P(StoreTest, AccountsRoundTripAndDuplicateUsernameIsNamed) {
   int64_t id = MakeAccount("expert1", Role::kExpert);
   ASSERT_OK_AND_ASSIGN(Account a, store().GetAccountByUsername("expert1"));

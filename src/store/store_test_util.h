@@ -71,10 +71,14 @@ class StoreFixture : public ::testing::TestWithParam<std::string> {
   // Closes the store and opens the same database again.
   void Reopen() {
     store_.reset();
-    Result<std::unique_ptr<Store>> opened =
-        schema_.empty() ? OpenSqliteStore(url_) : OpenPostgresStore(url_, {{}, schema_});
+    Result<std::unique_ptr<Store>> opened = OpenAt(url_, schema_);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
+  }
+
+  // A SQLite file (empty schema) or a PostgreSQL schema on the test server.
+  static Result<std::unique_ptr<Store>> OpenAt(const std::string& url, const std::string& schema) {
+    return schema.empty() ? OpenSqliteStore(url) : OpenPostgresStore(url, {{}, schema});
   }
 
   Store& store() { return *store_; }
