@@ -36,7 +36,9 @@ if [ "$(id -u)" -eq 0 ]; then
   as_server=(runuser -u postgres --)
 fi
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/dokja-pg.XXXXXX")
+# Not $TMPDIR: the server user must be able to reach the dir, and the socket
+# path must stay under the kernel's ~107-byte limit.
+dir=$(mktemp -d "${DOKJA_PG_TMPDIR:-/tmp}/dokja-pg.XXXXXX")
 if [ "${#as_server[@]}" -gt 0 ]; then chown postgres: "$dir"; fi
 chmod 700 "$dir"
 
@@ -45,7 +47,7 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM  # until the command starts
 
 "${as_server[@]}" "$pg_bin/initdb" -D "$dir/data" -U dokja --auth=trust --encoding=UTF8 \
   --locale=C --no-sync >"$dir/initdb.log" 2>&1 || {
@@ -64,8 +66,14 @@ chmod 711 "$dir"  # let the caller reach the socket, not list the dir
 
 export DOKJA_TEST_POSTGRES_URL="postgresql:///postgres?host=$dir&user=dokja"
 echo "with_postgres: PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') at $dir"
+# In the background so a TERM or INT reaches us at once (a foreground child
+# would delay the trap until it exits); we pass it on, then clean up.
+"$@" <&0 &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null || true' INT TERM
 set +e
-"$@"
+wait "$child"
 rc=$?
+while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done
 set -e
 exit "$rc"
