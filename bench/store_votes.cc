@@ -28,7 +28,8 @@ namespace {
 double BaselineCommitsPerSecond(const std::string& path, int n) {
   auto db = store::SqliteDb::Open(path);
   if (!db.ok()) Die(db.status(), "baseline open");
-  if (Status st = (*db)->Exec("CREATE TABLE IF NOT EXISTS baseline(k INTEGER)"); !st.ok()) Die(st, "baseline");
+  if (Status st = (*db)->Exec("CREATE TABLE IF NOT EXISTS baseline(k INTEGER)"); !st.ok())
+    Die(st, "baseline");
   auto ins = (*db)->Prepare("INSERT INTO baseline VALUES(?)");
   if (!ins.ok()) Die(ins.status(), "baseline prepare");
   auto commit = [&](int i) {
@@ -57,8 +58,8 @@ double VotesPerSecond(store::Store& s, int votes, int threads, int round) {
     if (!id.ok()) Die(id.status(), "account");
     users[static_cast<size_t>(t)] = *id;
     for (int i = t; i < votes; i += threads) {
-      auto b = s.CreateBattle({0, *id, "p", "model-a", "model-b", true, "ra", "rb",
-                               store::BattleState::kReady, 0});
+      auto b = s.CreateBattle(
+          {0, *id, "p", "model-a", "model-b", true, "ra", "rb", store::BattleState::kReady, 0});
       if (!b.ok()) Die(b.status(), "battle");
       battles[static_cast<size_t>(t)].push_back(*b);
     }

@@ -143,9 +143,12 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url,
     DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<pqxx::connection> raw, Connect(url));
     PgConn setup(std::move(raw));
     // CREATE SCHEMA IF NOT EXISTS is not safe against itself; queue on a lock.
-    DOKJA_RETURN_IF_ERROR(setup.ExecScript("BEGIN; SELECT pg_advisory_xact_lock(6580334);"
-                                           " CREATE SCHEMA IF NOT EXISTS \"" + schema + "\";"
-                                           " COMMIT"));
+    DOKJA_RETURN_IF_ERROR(
+        setup.ExecScript("BEGIN; SELECT pg_advisory_xact_lock(6580334);"
+                         " CREATE SCHEMA IF NOT EXISTS \"" +
+                         schema +
+                         "\";"
+                         " COMMIT"));
   }
   auto factory = [url, schema]() -> Result<std::unique_ptr<internal::SqlConn>> {
     DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<pqxx::connection> raw, Connect(url));

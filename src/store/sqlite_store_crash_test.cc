@@ -57,7 +57,8 @@ void VoteForever(Store& store, int64_t user, int thread_idx, int fd) {
 }
 
 TEST(SqliteStoreCrash, EveryAcknowledgedVoteSurvivesKill9) {
-  const std::string path = ::testing::TempDir() + "/store_crash_" + std::to_string(getpid()) + ".db";
+  const std::string path =
+      ::testing::TempDir() + "/store_crash_" + std::to_string(getpid()) + ".db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   {
     Result<std::unique_ptr<Store>> store = OpenSqliteStore(path);

@@ -7,10 +7,14 @@ namespace dokja::store {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAdmin: return "admin";
-    case Role::kExpert: return "expert";
-    case Role::kUser: return "user";
-    case Role::kTeam: return "team";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kExpert:
+      return "expert";
+    case Role::kUser:
+      return "user";
+    case Role::kTeam:
+      return "team";
   }
   return "unknown";
 }
@@ -25,20 +29,28 @@ Result<Role> ParseRole(std::string_view name) {
 
 std::string_view BattleStateName(BattleState state) {
   switch (state) {
-    case BattleState::kPending: return "pending";
-    case BattleState::kReady: return "ready";
-    case BattleState::kVoted: return "voted";
-    case BattleState::kFailed: return "failed";
+    case BattleState::kPending:
+      return "pending";
+    case BattleState::kReady:
+      return "ready";
+    case BattleState::kVoted:
+      return "voted";
+    case BattleState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
 
 std::string_view VoteChoiceName(VoteChoice choice) {
   switch (choice) {
-    case VoteChoice::kA: return "a";
-    case VoteChoice::kB: return "b";
-    case VoteChoice::kTie: return "tie";
-    case VoteChoice::kBothBad: return "both_bad";
+    case VoteChoice::kA:
+      return "a";
+    case VoteChoice::kB:
+      return "b";
+    case VoteChoice::kTie:
+      return "tie";
+    case VoteChoice::kBothBad:
+      return "both_bad";
   }
   return "unknown";
 }
@@ -69,8 +81,8 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOpti
 #ifndef DOKJA_HAVE_POSTGRES
 // Built with DOKJA_WITH_POSTGRES=OFF: postgres_store.cc is left out.
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const PostgresOptions&) {
-  return Status::Unsupported("store '" + url +
-                             "': this dokja was built without PostgreSQL (DOKJA_WITH_POSTGRES=OFF)");
+  return Status::Unsupported(
+      "store '" + url + "': this dokja was built without PostgreSQL (DOKJA_WITH_POSTGRES=OFF)");
 }
 Status DropPostgresSchema(const std::string&, const std::string&) {
   return Status::Unsupported("built without PostgreSQL (DOKJA_WITH_POSTGRES=OFF)");

@@ -37,7 +37,7 @@ std::string_view RoleName(Role role);
 Result<Role> ParseRole(std::string_view name);
 
 struct NewAccount {
-  std::string username;       // unique, the login name
+  std::string username;  // unique, the login name
   std::string display_name;
   Role role = Role::kUser;
   std::string password_hash;  // an argon2id PHC string from the web layer
@@ -67,14 +67,14 @@ struct Session {
 
 // A single-use, expiring invitation that creates an account of `role`.
 struct Invitation {
-  int64_t id = 0;             // set by the store
-  std::string token_hash;     // unique
+  int64_t id = 0;          // set by the store
+  std::string token_hash;  // unique
   Role role = Role::kUser;
-  int64_t team_id = 0;        // for team accounts; 0 = none
-  int64_t created_by = 0;     // the admin's account id
+  int64_t team_id = 0;     // for team accounts; 0 = none
+  int64_t created_by = 0;  // the admin's account id
   int64_t created_ms = 0;
-  int64_t expires_ms = 0;     // redeemable while now < expires_ms
-  int64_t redeemed_by = 0;    // account id; 0 while unused
+  int64_t expires_ms = 0;   // redeemable while now < expires_ms
+  int64_t redeemed_by = 0;  // account id; 0 while unused
   int64_t redeemed_ms = 0;
 };
 
@@ -89,8 +89,8 @@ struct AuditEntry {
 
 struct Team {
   int64_t id = 0;
-  std::string name;             // unique, the real name (admins only)
-  std::string anonymous_label;  // unique, what experts see, e.g. "Team C"
+  std::string name;                       // unique, the real name (admins only)
+  std::string anonymous_label;            // unique, what experts see, e.g. "Team C"
   std::vector<int64_t> organisation_ids;  // the consortium
 };
 
@@ -100,7 +100,7 @@ struct Organisation {
 };
 
 struct Criterion {
-  int64_t id = 0;  // set by the store
+  int64_t id = 0;   // set by the store
   std::string key;  // unique within the rubric, e.g. "originality"
   std::string name_ko;
   std::string name_en;
@@ -112,7 +112,7 @@ struct Criterion {
 
 struct Rubric {
   int64_t id = 0;
-  std::string name;  // unique
+  std::string name;                 // unique
   std::vector<Criterion> criteria;  // in display order
 };
 

@@ -146,7 +146,8 @@ TEST_P(StoreTest, ExpiredAndUnknownInvitationsAreRefused) {
   inv.created_ms = 0;
   inv.expires_ms = 1000;
   ASSERT_OK(store().CreateInvitation(inv).status());
-  Result<int64_t> late = store().RedeemInvitation("old", {"late", "L", Role::kUser, "h", 0, 0}, 1000);
+  Result<int64_t> late =
+      store().RedeemInvitation("old", {"late", "L", Role::kUser, "h", 0, 0}, 1000);
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(late.status().message().find("expired"), std::string::npos);
@@ -157,16 +158,18 @@ TEST_P(StoreTest, ExpiredAndUnknownInvitationsAreRefused) {
   inv.token_hash = "fresh";
   inv.expires_ms = 10000;
   ASSERT_OK(store().CreateInvitation(inv).status());
-  EXPECT_EQ(store().RedeemInvitation("fresh", {"taken", "T", Role::kUser, "h", 0, 0}, 5).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      store().RedeemInvitation("fresh", {"taken", "T", Role::kUser, "h", 0, 0}, 5).status().code(),
+      StatusCode::kInvalidArgument);
   EXPECT_TRUE(store().RedeemInvitation("fresh", {"other", "O", Role::kUser, "h", 0, 0}, 5).ok());
 }
 
 TEST_P(StoreTest, AuditLogAppendsInOrder) {
   int64_t admin = MakeAccount("admin", Role::kAdmin);
   for (int i = 0; i < 5; ++i) {
-    ASSERT_OK(store().AppendAudit({0, admin, "invite.create", "invitation:" + std::to_string(i),
-                                   "{\"role\":\"expert\"}", 100 + i})
+    ASSERT_OK(store()
+                  .AppendAudit({0, admin, "invite.create", "invitation:" + std::to_string(i),
+                                "{\"role\":\"expert\"}", 100 + i})
                   .status());
   }
   ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> first, store().ListAudit(0, 3));
@@ -186,7 +189,8 @@ TEST_P(StoreTest, TeamsKeepTheirConsortiumAndNamesAreUnique) {
   Result<int64_t> dup = store().CreateOrganisation("KAIST");
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.status().message().find("organisation 'KAIST' already exists"), std::string::npos);
-  ASSERT_OK_AND_ASSIGN(int64_t team, store().CreateTeam({0, "Team Upstage", "Team C", {kaist, lg}}));
+  ASSERT_OK_AND_ASSIGN(int64_t team,
+                       store().CreateTeam({0, "Team Upstage", "Team C", {kaist, lg}}));
   ASSERT_OK_AND_ASSIGN(Team t, store().GetTeam(team));
   EXPECT_EQ(t.name, "Team Upstage");
   EXPECT_EQ(t.anonymous_label, "Team C");
@@ -200,9 +204,10 @@ TEST_P(StoreTest, TeamsKeepTheirConsortiumAndNamesAreUnique) {
   ASSERT_OK_AND_ASSIGN(std::vector<Organisation> orgs, store().ListOrganisations());
   EXPECT_EQ(orgs.size(), 2u);
 
-  ASSERT_OK(store().AddMaterial({0, team, "Tech report", "application/pdf", "ab12", "blob/ab12",
-                                 4096, 7})
-                .status());
+  ASSERT_OK(
+      store()
+          .AddMaterial({0, team, "Tech report", "application/pdf", "ab12", "blob/ab12", 4096, 7})
+          .status());
   ASSERT_OK_AND_ASSIGN(std::vector<Material> mats, store().ListMaterials(team));
   ASSERT_EQ(mats.size(), 1u);
   EXPECT_EQ(mats[0].title, "Tech report");
@@ -214,7 +219,8 @@ Rubric SampleRubric() {
   r.name = "Stage 1 experts";
   r.criteria.push_back({0, "originality", "독창성", "Originality", "모델이 독자적으로 개발되었는가",
                         "Was the model developed independently?", 1, 5});
-  r.criteria.push_back({0, "utility", "활용성", "Utility", "산업 활용 가능성", "Industrial use", 1, 10});
+  r.criteria.push_back(
+      {0, "utility", "활용성", "Utility", "산업 활용 가능성", "Industrial use", 1, 10});
   return r;
 }
 
@@ -295,7 +301,8 @@ TEST_P(StoreTest, DraftsAreEditableUntilSubmitAndSubmitHappensOnce) {
   Status incomplete = store().SubmitScores(asg, 25);
   EXPECT_EQ(incomplete.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(incomplete.message().find("'utility' has no score"), std::string::npos);
-  ASSERT_OK(store().SaveDraftScores(asg, {{w.criteria[0], 4, "revised"}, {w.criteria[1], 9, ""}}, 30));
+  ASSERT_OK(
+      store().SaveDraftScores(asg, {{w.criteria[0], 4, "revised"}, {w.criteria[1], 9, ""}}, 30));
   Status out_of_scale = store().SaveDraftScores(asg, {{w.criteria[0], 6, ""}}, 31);
   EXPECT_EQ(out_of_scale.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(out_of_scale.message().find("outside [1, 5]"), std::string::npos);
@@ -359,7 +366,8 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postg
 
 // SQLite-only: the schema_version table is edited behind the store's back.
 TEST(SqliteStoreMigrations, RefusesADatabaseFromANewerDokja) {
-  const std::string path = ::testing::TempDir() + "/store_newer_" + std::to_string(getpid()) + ".db";
+  const std::string path =
+      ::testing::TempDir() + "/store_newer_" + std::to_string(getpid()) + ".db";
   std::remove(path.c_str());
   ASSERT_TRUE(OpenSqliteStore(path).ok());
   {
@@ -383,7 +391,8 @@ TEST(OpenStore, RoutesUrlsAndRejectsOthers) {
   EXPECT_EQ(OpenStore(":memory:").status().code(), StatusCode::kInvalidArgument);
 #ifdef DOKJA_HAVE_POSTGRES
   // Nothing listens on port 1: a clear Unavailable, not a hang or a crash.
-  Result<std::unique_ptr<Store>> dead = OpenStore("postgresql://127.0.0.1:1/none?connect_timeout=2");
+  Result<std::unique_ptr<Store>> dead =
+      OpenStore("postgresql://127.0.0.1:1/none?connect_timeout=2");
   ASSERT_FALSE(dead.ok());
   EXPECT_EQ(dead.status().code(), StatusCode::kUnavailable) << dead.status().ToString();
 #else

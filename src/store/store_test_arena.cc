@@ -13,7 +13,8 @@ namespace {
 class ArenaStoreTest : public StoreFixture {
  protected:
   // A ready battle of `user` between two models.
-  int64_t ReadyBattle(int64_t user, const std::string& a = "model-x", const std::string& b = "model-y") {
+  int64_t ReadyBattle(int64_t user, const std::string& a = "model-x",
+                      const std::string& b = "model-y") {
     Battle battle;
     battle.user_id = user;
     battle.prompt = "Explain kimchi";
@@ -81,16 +82,19 @@ TEST_P(ArenaStoreTest, VotesFollowTheBattleRules) {
   int64_t battle = ReadyBattle(user);
   Status theirs = store().SubmitVote(VoteFor(battle, other, "k-other")).status();
   EXPECT_EQ(theirs.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(theirs.message().find("belongs to another user"), std::string::npos) << theirs.message();
+  EXPECT_NE(theirs.message().find("belongs to another user"), std::string::npos)
+      << theirs.message();
   ASSERT_OK_AND_ASSIGN(int64_t pending, store().CreateBattle({0, user, "p", "a", "b", true, "", "",
                                                               BattleState::kPending, 1}));
   Status not_ready = store().SubmitVote(VoteFor(pending, user, "k-pending")).status();
-  EXPECT_NE(not_ready.message().find("is pending, not ready"), std::string::npos) << not_ready.message();
+  EXPECT_NE(not_ready.message().find("is pending, not ready"), std::string::npos)
+      << not_ready.message();
   EXPECT_EQ(store().SubmitVote(VoteFor(battle + 99, user, "k-none")).status().code(),
             StatusCode::kNotFound);
   ASSERT_OK(store().SubmitVote(VoteFor(battle, user, "k1")).status());
   Status second_key = store().SubmitVote(VoteFor(battle, user, "k2")).status();
-  EXPECT_NE(second_key.message().find("is voted, not ready"), std::string::npos) << second_key.message();
+  EXPECT_NE(second_key.message().find("is voted, not ready"), std::string::npos)
+      << second_key.message();
   int64_t battle2 = ReadyBattle(user);
   Status reused = store().SubmitVote(VoteFor(battle2, user, "k1")).status();
   EXPECT_EQ(reused.code(), StatusCode::kInvalidArgument);
@@ -131,7 +135,8 @@ TEST_P(ArenaStoreTest, VoidedVotesLeaveTheLeaderboardInput) {
   std::vector<int64_t> ids;
   for (int i = 0; i < 3; ++i) {
     int64_t battle = ReadyBattle(user, "m" + std::to_string(i), "base");
-    VoteReceipt r = store().SubmitVote(VoteFor(battle, user, "v" + std::to_string(i), VoteChoice::kB)).value();
+    VoteReceipt r =
+        store().SubmitVote(VoteFor(battle, user, "v" + std::to_string(i), VoteChoice::kB)).value();
     ids.push_back(r.vote_id);
   }
   EXPECT_EQ(store().VoidVote(ids[1], "").code(), StatusCode::kInvalidArgument);
@@ -214,8 +219,8 @@ TEST_P(ArenaStoreTest, ARefusedVoteInAGroupCommitDoesNotSinkTheOthers) {
       for (int i = 0; i < 6; ++i) {
         const int64_t battle = battles[static_cast<size_t>(t * 6 + i)];
         if (i % 2 == 0) {
-          Result<VoteReceipt> bad = store().SubmitVote(
-              VoteFor(battle, intruder, "bad-" + std::to_string(battle)));
+          Result<VoteReceipt> bad =
+              store().SubmitVote(VoteFor(battle, intruder, "bad-" + std::to_string(battle)));
           if (!bad.ok() && bad.status().message().find("another user") != std::string::npos) {
             ++refused;
           }

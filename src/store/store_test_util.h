@@ -18,16 +18,16 @@
 
 namespace dokja::store {
 
-#define ASSERT_OK(expr)                                  \
-  do {                                                   \
-    const ::dokja::Status st_ = (expr);                  \
+#define ASSERT_OK(expr)                                       \
+  do {                                                        \
+    const ::dokja::Status st_ = (expr);                       \
     ASSERT_TRUE(st_.ok()) << #expr << ": " << st_.ToString(); \
   } while (0)
 
 // `lhs = value of expr`, failing the test when expr is not OK.
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                     \
-  auto DOKJA_CONCAT_(r_, __LINE__) = (expr);                                \
-  ASSERT_TRUE(DOKJA_CONCAT_(r_, __LINE__).ok())                             \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                    \
+  auto DOKJA_CONCAT_(r_, __LINE__) = (expr);                               \
+  ASSERT_TRUE(DOKJA_CONCAT_(r_, __LINE__).ok())                            \
       << #expr << ": " << DOKJA_CONCAT_(r_, __LINE__).status().ToString(); \
   lhs = std::move(DOKJA_CONCAT_(r_, __LINE__)).value()
 
@@ -90,7 +90,8 @@ class StoreFixture : public ::testing::TestWithParam<std::string> {
  protected:
   // A fresh account of `role` named `name`.
   int64_t MakeAccount(const std::string& name, Role role) {
-    NewAccount a{name, "Name " + name, role, "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA", 0, 1000};
+    NewAccount a{name, "Name " + name, role, "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA", 0,
+                 1000};
     Result<int64_t> id = store_->CreateAccount(a);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : 0;

@@ -177,9 +177,9 @@ Status Migrate(SqlConn& conn, int64_t now_ms) {
       DOKJA_RETURN_IF_ERROR(
           conn.Query("SELECT pg_advisory_xact_lock(?)", {SqlValue{kMigrationLockKey}}).status());
     }
-    DOKJA_RETURN_IF_ERROR(conn.ExecScript(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        " version BIGINT NOT NULL PRIMARY KEY, applied_ms BIGINT NOT NULL)"));
+    DOKJA_RETURN_IF_ERROR(
+        conn.ExecScript("CREATE TABLE IF NOT EXISTS schema_version ("
+                        " version BIGINT NOT NULL PRIMARY KEY, applied_ms BIGINT NOT NULL)"));
     DOKJA_ASSIGN_OR_RETURN(int64_t current, ReadSchemaVersion(conn));
     if (current > LatestSchemaVersion()) {
       return Status::Unsupported("database schema version " + std::to_string(current) +
@@ -190,9 +190,10 @@ Status Migrate(SqlConn& conn, int64_t now_ms) {
       if (migration.version <= current) continue;
       Status st = conn.ExecScript(MigrationSql(migration, conn.dialect()));
       if (!st.ok()) return st.WithPrefix("migration " + std::to_string(migration.version));
-      DOKJA_RETURN_IF_ERROR(conn.Query("INSERT INTO schema_version(version, applied_ms) VALUES(?, ?)",
-                                       {SqlValue{migration.version}, SqlValue{now_ms}})
-                                .status());
+      DOKJA_RETURN_IF_ERROR(
+          conn.Query("INSERT INTO schema_version(version, applied_ms) VALUES(?, ?)",
+                     {SqlValue{migration.version}, SqlValue{now_ms}})
+              .status());
     }
     return Status::OK();
   });

@@ -6,7 +6,8 @@ namespace dokja::store::internal {
 
 int64_t AsInt(const SqlValue& value) {
   if (const int64_t* v = std::get_if<int64_t>(&value)) return *v;
-  if (const std::string* s = std::get_if<std::string>(&value)) return std::strtoll(s->c_str(), nullptr, 10);
+  if (const std::string* s = std::get_if<std::string>(&value))
+    return std::strtoll(s->c_str(), nullptr, 10);
   return 0;
 }
 

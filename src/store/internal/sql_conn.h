@@ -80,7 +80,7 @@ class ConnPool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<SqlConn>> idle_;  // guarded by mu_
-  int32_t open_ = 0;                             // guarded by mu_
+  int32_t open_ = 0;                            // guarded by mu_
 };
 
 // A connection leased from a pool for one scope.

@@ -132,10 +132,10 @@ Status SqlStore::CreateSession(const Session& s) {
 }
 
 Result<Session> SqlStore::GetSession(std::string_view token_hash, int64_t now_ms) {
-  DOKJA_ASSIGN_OR_RETURN(
-      SqlRows rows, Query("SELECT token_hash, account_id, csrf_token, created_ms, expires_ms"
-                          " FROM sessions WHERE token_hash = ? AND expires_ms > ?",
-                          {Text(token_hash), Int(now_ms)}));
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("SELECT token_hash, account_id, csrf_token, created_ms, expires_ms"
+                               " FROM sessions WHERE token_hash = ? AND expires_ms > ?",
+                               {Text(token_hash), Int(now_ms)}));
   if (rows.empty()) return Status::NotFound("session: unknown or expired");
   const SqlRow& r = rows[0];
   return Session{AsText(r[0]), AsInt(r[1]), AsText(r[2]), AsInt(r[3]), AsInt(r[4])};
@@ -176,9 +176,9 @@ Result<int64_t> SqlStore::RedeemInvitation(std::string_view token_hash, NewAccou
                   " AND redeemed_ms IS NULL AND expires_ms > ? RETURNING id, role, team_id",
                   {Int(now_ms), Text(token_hash), Int(now_ms)}));
       if (claimed.empty()) {
-        DOKJA_ASSIGN_OR_RETURN(
-            SqlRows why, c.Query("SELECT redeemed_ms FROM invitations WHERE token_hash = ?",
-                                 {Text(token_hash)}));
+        DOKJA_ASSIGN_OR_RETURN(SqlRows why,
+                               c.Query("SELECT redeemed_ms FROM invitations WHERE token_hash = ?",
+                                       {Text(token_hash)}));
         if (why.empty()) return Status::NotFound("invitation: unknown token");
         if (!std::holds_alternative<std::monostate>(why[0][0])) {
           return Status::InvalidArgument("invitation: already used");
@@ -189,8 +189,9 @@ Result<int64_t> SqlStore::RedeemInvitation(std::string_view token_hash, NewAccou
       account.team_id = AsInt(claimed[0][2]);
       if (account.created_ms == 0) account.created_ms = now_ms;
       DOKJA_ASSIGN_OR_RETURN(account_id, InsertAccount(c, account));
-      return c.Query("UPDATE invitations SET redeemed_by = ? WHERE id = ?",
-                     {Int(account_id), Int(AsInt(claimed[0][0]))})
+      return c
+          .Query("UPDATE invitations SET redeemed_by = ? WHERE id = ?",
+                 {Int(account_id), Int(AsInt(claimed[0][0]))})
           .status();
     });
     if (!st.ok()) return st;
@@ -200,22 +201,23 @@ Result<int64_t> SqlStore::RedeemInvitation(std::string_view token_hash, NewAccou
 
 Result<int64_t> SqlStore::AppendAudit(const AuditEntry& e) {
   DOKJA_ASSIGN_OR_RETURN(
-      SqlRows rows, Query("INSERT INTO audit_log(actor_id, action, target, detail, at_ms)"
-                          " VALUES(?, ?, ?, ?, ?) RETURNING id",
-                          {IdOrNull(e.actor_id), Text(e.action), Text(e.target), Text(e.detail),
-                           Int(e.at_ms)}));
+      SqlRows rows,
+      Query("INSERT INTO audit_log(actor_id, action, target, detail, at_ms)"
+            " VALUES(?, ?, ?, ?, ?) RETURNING id",
+            {IdOrNull(e.actor_id), Text(e.action), Text(e.target), Text(e.detail), Int(e.at_ms)}));
   if (rows.empty()) return Status::Internal("audit_log: insert returned no id");
   return AsInt(rows[0][0]);
 }
 
 Result<std::vector<AuditEntry>> SqlStore::ListAudit(int64_t after_id, int64_t limit) {
-  DOKJA_ASSIGN_OR_RETURN(
-      SqlRows rows, Query("SELECT id, actor_id, action, target, detail, at_ms FROM audit_log"
-                          " WHERE id > ? ORDER BY id LIMIT ?",
-                          {Int(after_id), Int(limit)}));
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("SELECT id, actor_id, action, target, detail, at_ms FROM audit_log"
+                               " WHERE id > ? ORDER BY id LIMIT ?",
+                               {Int(after_id), Int(limit)}));
   std::vector<AuditEntry> out;
   for (const SqlRow& r : rows) {
-    out.push_back({AsInt(r[0]), AsInt(r[1]), AsText(r[2]), AsText(r[3]), AsText(r[4]), AsInt(r[5])});
+    out.push_back(
+        {AsInt(r[0]), AsInt(r[1]), AsText(r[2]), AsText(r[3]), AsText(r[4]), AsInt(r[5])});
   }
   return out;
 }
@@ -263,8 +265,8 @@ Result<int64_t> SqlStore::CreateTeam(const Team& team) {
 }
 
 Result<Team> SqlStore::GetTeam(int64_t id) {
-  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
-                         Query("SELECT id, name, anonymous_label FROM teams WHERE id = ?", {Int(id)}));
+  DOKJA_ASSIGN_OR_RETURN(
+      SqlRows rows, Query("SELECT id, name, anonymous_label FROM teams WHERE id = ?", {Int(id)}));
   if (rows.empty()) return Status::NotFound("team " + std::to_string(id) + " does not exist");
   Team team{AsInt(rows[0][0]), AsText(rows[0][1]), AsText(rows[0][2]), {}};
   DOKJA_ASSIGN_OR_RETURN(SqlRows orgs, Query("SELECT organisation_id FROM team_organisations"
@@ -288,8 +290,8 @@ Status SqlStore::AddAffiliation(int64_t account_id, int64_t organisation_id) {
   return InsertedId(Query("INSERT INTO affiliations(account_id, organisation_id) VALUES(?, ?)"
                           " ON CONFLICT DO NOTHING RETURNING account_id",
                           {Int(account_id), Int(organisation_id)}),
-                    "affiliation of account " + std::to_string(account_id) +
-                        " with organisation " + std::to_string(organisation_id))
+                    "affiliation of account " + std::to_string(account_id) + " with organisation " +
+                        std::to_string(organisation_id))
       .status();
 }
 

@@ -191,9 +191,10 @@ Result<VoteReceipt> SqlStore::InsertVote(SqlConn& c, const NewVote& vote) {
   // 2. Claim the battle: only the owner's ready battle moves to voted.
   DOKJA_ASSIGN_OR_RETURN(
       SqlRows claimed,
-      c.Query("UPDATE battles SET state = ? WHERE id = ? AND user_id = ? AND state = ? RETURNING id",
-              {Int(static_cast<int64_t>(BattleState::kVoted)), Int(vote.battle_id),
-               Int(vote.user_id), Int(static_cast<int64_t>(BattleState::kReady))}));
+      c.Query(
+          "UPDATE battles SET state = ? WHERE id = ? AND user_id = ? AND state = ? RETURNING id",
+          {Int(static_cast<int64_t>(BattleState::kVoted)), Int(vote.battle_id), Int(vote.user_id),
+           Int(static_cast<int64_t>(BattleState::kReady))}));
   if (claimed.empty()) return WhyNotVotable(c, vote);
   // 3. The vote itself; the key's unique index catches a racing retry.
   DOKJA_ASSIGN_OR_RETURN(
@@ -210,13 +211,13 @@ Result<VoteReceipt> SqlStore::InsertVote(SqlConn& c, const NewVote& vote) {
 }
 
 Result<Vote> SqlStore::GetVote(int64_t id) {
-  DOKJA_ASSIGN_OR_RETURN(
-      SqlRows rows, Query("SELECT id, battle_id, user_id, choice, idempotency_key, voided,"
-                          " void_reason, created_ms FROM votes WHERE id = ?",
-                          {Int(id)}));
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("SELECT id, battle_id, user_id, choice, idempotency_key, voided,"
+                               " void_reason, created_ms FROM votes WHERE id = ?",
+                               {Int(id)}));
   if (rows.empty()) return Status::NotFound("vote " + std::to_string(id) + " does not exist");
   const SqlRow& r = rows[0];
-  return Vote{AsInt(r[0]), AsInt(r[1]), AsInt(r[2]), static_cast<VoteChoice>(AsInt(r[3])),
+  return Vote{AsInt(r[0]),  AsInt(r[1]),      AsInt(r[2]),  static_cast<VoteChoice>(AsInt(r[3])),
               AsText(r[4]), AsInt(r[5]) != 0, AsText(r[6]), AsInt(r[7])};
 }
 

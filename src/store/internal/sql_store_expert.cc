@@ -38,18 +38,19 @@ Status CheckScore(SqlConn& c, int64_t rubric_id, const CriterionScore& s) {
 Status InsertCriteria(SqlConn& c, Rubric& rubric) {
   int64_t position = 0;
   for (Criterion& k : rubric.criteria) {
-    if (k.key.empty()) return Status::InvalidArgument("rubric '" + rubric.name + "': empty criterion key");
+    if (k.key.empty())
+      return Status::InvalidArgument("rubric '" + rubric.name + "': empty criterion key");
     if (k.scale_min > k.scale_max) {
       return Status::InvalidArgument("criterion '" + k.key + "': scale_min > scale_max");
     }
     DOKJA_ASSIGN_OR_RETURN(
         SqlRows rows,
-        c.Query("INSERT INTO criteria(rubric_id, position, criterion_key, name_ko, name_en,"
-                " description_ko, description_en, scale_min, scale_max)"
-                " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-                {Int(rubric.id), Int(position++), Text(k.key), Text(k.name_ko), Text(k.name_en),
-                 Text(k.description_ko), Text(k.description_en), Int(k.scale_min),
-                 Int(k.scale_max)}));
+        c.Query(
+            "INSERT INTO criteria(rubric_id, position, criterion_key, name_ko, name_en,"
+            " description_ko, description_en, scale_min, scale_max)"
+            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            {Int(rubric.id), Int(position++), Text(k.key), Text(k.name_ko), Text(k.name_en),
+             Text(k.description_ko), Text(k.description_en), Int(k.scale_min), Int(k.scale_max)}));
     if (rows.empty()) {
       return Status::InvalidArgument("criterion '" + k.key + "' appears twice in rubric '" +
                                      rubric.name + "'");
@@ -69,7 +70,8 @@ Result<Rubric> SqlStore::CreateRubric(const Rubric& rubric) {
       DOKJA_ASSIGN_OR_RETURN(SqlRows rows, c.Query("INSERT INTO rubrics(name) VALUES(?)"
                                                    " ON CONFLICT DO NOTHING RETURNING id",
                                                    {Text(rubric.name)}));
-      if (rows.empty()) return Status::InvalidArgument("rubric '" + rubric.name + "' already exists");
+      if (rows.empty())
+        return Status::InvalidArgument("rubric '" + rubric.name + "' already exists");
       out.id = AsInt(rows[0][0]);
       return InsertCriteria(c, out);
     });
@@ -79,17 +81,18 @@ Result<Rubric> SqlStore::CreateRubric(const Rubric& rubric) {
 }
 
 Result<Rubric> SqlStore::GetRubric(int64_t id) {
-  DOKJA_ASSIGN_OR_RETURN(SqlRows head, Query("SELECT id, name FROM rubrics WHERE id = ?", {Int(id)}));
+  DOKJA_ASSIGN_OR_RETURN(SqlRows head,
+                         Query("SELECT id, name FROM rubrics WHERE id = ?", {Int(id)}));
   if (head.empty()) return Status::NotFound("rubric " + std::to_string(id) + " does not exist");
   Rubric rubric{AsInt(head[0][0]), AsText(head[0][1]), {}};
-  DOKJA_ASSIGN_OR_RETURN(
-      SqlRows rows, Query("SELECT id, criterion_key, name_ko, name_en, description_ko,"
-                          " description_en, scale_min, scale_max FROM criteria"
-                          " WHERE rubric_id = ? ORDER BY position",
-                          {Int(id)}));
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("SELECT id, criterion_key, name_ko, name_en, description_ko,"
+                               " description_en, scale_min, scale_max FROM criteria"
+                               " WHERE rubric_id = ? ORDER BY position",
+                               {Int(id)}));
   for (const SqlRow& r : rows) {
-    rubric.criteria.push_back({AsInt(r[0]), AsText(r[1]), AsText(r[2]), AsText(r[3]),
-                               AsText(r[4]), AsText(r[5]), AsInt(r[6]), AsInt(r[7])});
+    rubric.criteria.push_back({AsInt(r[0]), AsText(r[1]), AsText(r[2]), AsText(r[3]), AsText(r[4]),
+                               AsText(r[5]), AsInt(r[6]), AsInt(r[7])});
   }
   return rubric;
 }
@@ -105,24 +108,24 @@ Result<std::vector<Rubric>> SqlStore::ListRubrics() {
 }
 
 Result<int64_t> SqlStore::AddMaterial(const Material& m) {
-  DOKJA_ASSIGN_OR_RETURN(
-      SqlRows rows, Query("INSERT INTO materials(team_id, title, media_type, sha256, uri,"
-                          " size_bytes, created_ms) VALUES(?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                          {Int(m.team_id), Text(m.title), Text(m.media_type), Text(m.sha256),
-                           Text(m.uri), Int(m.size_bytes), Int(m.created_ms)}));
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("INSERT INTO materials(team_id, title, media_type, sha256, uri,"
+                               " size_bytes, created_ms) VALUES(?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                               {Int(m.team_id), Text(m.title), Text(m.media_type), Text(m.sha256),
+                                Text(m.uri), Int(m.size_bytes), Int(m.created_ms)}));
   if (rows.empty()) return Status::Internal("materials: insert returned no id");
   return AsInt(rows[0][0]);
 }
 
 Result<std::vector<Material>> SqlStore::ListMaterials(int64_t team_id) {
-  DOKJA_ASSIGN_OR_RETURN(
-      SqlRows rows, Query("SELECT id, team_id, title, media_type, sha256, uri, size_bytes,"
-                          " created_ms FROM materials WHERE team_id = ? ORDER BY id",
-                          {Int(team_id)}));
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("SELECT id, team_id, title, media_type, sha256, uri, size_bytes,"
+                               " created_ms FROM materials WHERE team_id = ? ORDER BY id",
+                               {Int(team_id)}));
   std::vector<Material> out;
   for (const SqlRow& r : rows) {
-    out.push_back({AsInt(r[0]), AsInt(r[1]), AsText(r[2]), AsText(r[3]), AsText(r[4]),
-                   AsText(r[5]), AsInt(r[6]), AsInt(r[7])});
+    out.push_back({AsInt(r[0]), AsInt(r[1]), AsText(r[2]), AsText(r[3]), AsText(r[4]), AsText(r[5]),
+                   AsInt(r[6]), AsInt(r[7])});
   }
   return out;
 }
@@ -178,9 +181,10 @@ Result<Assignment> SqlStore::GetAssignment(int64_t id) {
 }
 
 Result<std::vector<Assignment>> SqlStore::ListAssignments(int64_t expert_id) {
-  DOKJA_ASSIGN_OR_RETURN(SqlRows rows, Query("SELECT " + std::string(kAssignmentColumns) +
-                                                 " FROM assignments WHERE expert_id = ? ORDER BY id",
-                                             {Int(expert_id)}));
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("SELECT " + std::string(kAssignmentColumns) +
+                                   " FROM assignments WHERE expert_id = ? ORDER BY id",
+                               {Int(expert_id)}));
   std::vector<Assignment> out;
   for (const SqlRow& r : rows) out.push_back(AssignmentFromRow(r));
   return out;
@@ -193,10 +197,10 @@ Status SqlStore::SaveDraftScores(int64_t assignment_id, const std::vector<Criter
     return InTransaction(c, [&]() -> Status {
       // Touching the row first locks it (PostgreSQL), so a concurrent submit
       // either happens before (we see it) or waits for this draft.
-      DOKJA_ASSIGN_OR_RETURN(
-          SqlRows rows, c.Query("UPDATE assignments SET updated_ms = ? WHERE id = ?"
-                                " RETURNING rubric_id, submitted_ms",
-                                {Int(now_ms), Int(assignment_id)}));
+      DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                             c.Query("UPDATE assignments SET updated_ms = ? WHERE id = ?"
+                                     " RETURNING rubric_id, submitted_ms",
+                                     {Int(now_ms), Int(assignment_id)}));
       if (rows.empty()) return Status::NotFound(what + " does not exist");
       if (!std::holds_alternative<std::monostate>(rows[0][1])) {
         return Status::InvalidArgument(what + " is already submitted; scores are final");
@@ -231,10 +235,10 @@ Status SqlStore::SubmitScores(int64_t assignment_id, int64_t now_ms) {
   const std::string what = "assignment " + std::to_string(assignment_id);
   return WithConn([&](SqlConn& c) {
     return InTransaction(c, [&]() -> Status {
-      DOKJA_ASSIGN_OR_RETURN(
-          SqlRows won, c.Query("UPDATE assignments SET submitted_ms = ?, updated_ms = ?"
-                               " WHERE id = ? AND submitted_ms IS NULL RETURNING rubric_id",
-                               {Int(now_ms), Int(now_ms), Int(assignment_id)}));
+      DOKJA_ASSIGN_OR_RETURN(SqlRows won,
+                             c.Query("UPDATE assignments SET submitted_ms = ?, updated_ms = ?"
+                                     " WHERE id = ? AND submitted_ms IS NULL RETURNING rubric_id",
+                                     {Int(now_ms), Int(now_ms), Int(assignment_id)}));
       if (won.empty()) {
         DOKJA_ASSIGN_OR_RETURN(SqlRows exists, c.Query("SELECT id FROM assignments WHERE id = ?",
                                                        {Int(assignment_id)}));
@@ -258,32 +262,33 @@ Status SqlStore::SubmitScores(int64_t assignment_id, int64_t now_ms) {
 
 Result<std::vector<ScoreExportRow>> SqlStore::ExportScores(int64_t rubric_id) {
   DOKJA_ASSIGN_OR_RETURN(
-      SqlRows rows,
-      Query("SELECT e.username, t.name, k.criterion_key, s.score FROM scores s"
-            " JOIN assignments a ON a.id = s.assignment_id"
-            " JOIN accounts e ON e.id = a.expert_id JOIN teams t ON t.id = a.team_id"
-            " JOIN criteria k ON k.id = s.criterion_id"
-            " WHERE a.rubric_id = ? AND a.submitted_ms IS NOT NULL"
-            " ORDER BY e.username, t.name, k.position",
-            {Int(rubric_id)}));
+      SqlRows rows, Query("SELECT e.username, t.name, k.criterion_key, s.score FROM scores s"
+                          " JOIN assignments a ON a.id = s.assignment_id"
+                          " JOIN accounts e ON e.id = a.expert_id JOIN teams t ON t.id = a.team_id"
+                          " JOIN criteria k ON k.id = s.criterion_id"
+                          " WHERE a.rubric_id = ? AND a.submitted_ms IS NOT NULL"
+                          " ORDER BY e.username, t.name, k.position",
+                          {Int(rubric_id)}));
   std::vector<ScoreExportRow> out;
-  for (const SqlRow& r : rows) out.push_back({AsText(r[0]), AsText(r[1]), AsText(r[2]), AsInt(r[3])});
+  for (const SqlRow& r : rows)
+    out.push_back({AsText(r[0]), AsText(r[1]), AsText(r[2]), AsInt(r[3])});
   return out;
 }
 
 Result<std::vector<RosterEntry>> SqlStore::ExpertRoster() {
-  DOKJA_ASSIGN_OR_RETURN(
-      SqlRows rows, Query("SELECT a.username, a.display_name, o.name FROM accounts a"
-                          " LEFT JOIN affiliations f ON f.account_id = a.id"
-                          " LEFT JOIN organisations o ON o.id = f.organisation_id"
-                          " WHERE a.role = ? ORDER BY a.username, o.name",
-                          {Int(static_cast<int64_t>(Role::kExpert))}));
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("SELECT a.username, a.display_name, o.name FROM accounts a"
+                               " LEFT JOIN affiliations f ON f.account_id = a.id"
+                               " LEFT JOIN organisations o ON o.id = f.organisation_id"
+                               " WHERE a.role = ? ORDER BY a.username, o.name",
+                               {Int(static_cast<int64_t>(Role::kExpert))}));
   std::vector<RosterEntry> out;
   for (const SqlRow& r : rows) {
     if (out.empty() || out.back().expert != AsText(r[0])) {
       out.push_back({AsText(r[0]), AsText(r[1]), {}});
     }
-    if (!std::holds_alternative<std::monostate>(r[2])) out.back().affiliations.push_back(AsText(r[2]));
+    if (!std::holds_alternative<std::monostate>(r[2]))
+      out.back().affiliations.push_back(AsText(r[2]));
   }
   return out;
 }
