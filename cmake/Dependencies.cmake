@@ -6,3 +6,10 @@ find_package(CLI11 REQUIRED)
 if(DOKJA_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
+# The PostgreSQL store (src/store/postgres_store.cc): "require" semantics, so
+# a missing libpqxx fails the configure instead of silently dropping the
+# backend; turn DOKJA_WITH_POSTGRES off to build without it.
+if(DOKJA_WITH_POSTGRES)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+endif()

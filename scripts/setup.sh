@@ -18,7 +18,9 @@ PACKAGES=(
   libopenblas-dev                   # the embedded engine's matrix products
   libcpp-httplib-dev                # the model server (src/serve) and its tests
   libsqlite3-dev                    # local state: registry, request cache (src/store)
-  libyaml-cpp-dev                   # benchmark task specs in YAML (src/bench)
+  libyaml-cpp-dev                   # stage configs (src/scoring), benchmark task specs (src/bench)
+  libpqxx-dev                       # the PostgreSQL store (src/store/postgres_store.cc)
+  postgresql                        # server for the store suite (scripts/with_postgres.sh)
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev          # fuzzers and sanitizer builds
   chromium                          # renders the HTML reports in tests

@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 bash scripts/setup.sh
-ctest --test-dir build --output-on-failure -j"$jobs"
+# The store suite's PostgreSQL cases need a server: with_postgres.sh starts a
+# throwaway one for each ctest run and stops it afterwards.
+bash scripts/with_postgres.sh ctest --test-dir build --output-on-failure -j"$jobs"
 
 if [ "${DOKJA_SKIP_SANITIZE:-0}" != "1" ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
@@ -16,5 +18,5 @@ if [ "${DOKJA_SKIP_SANITIZE:-0}" != "1" ]; then
     -DDOKJA_BUILD_FUZZERS=ON -DDOKJA_BUILD_BENCH=OFF -DDOKJA_WERROR=ON \
     -DDOKJA_FUZZ_SECONDS="${DOKJA_FUZZ_SECONDS:-30}"
   cmake --build build-asan -j"$jobs"
-  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+  bash scripts/with_postgres.sh ctest --test-dir build-asan --output-on-failure -j"$jobs"
 fi

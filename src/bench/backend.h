@@ -87,6 +87,11 @@ class Backend {
   // multiple choice: Unsupported, with a message that says so and why.
   virtual Status Probe(std::span<const RequestKind> kinds) = 0;
 
+  // Bounds each later Complete call to about `seconds` (the runner's
+  // per-attempt timeout); a call that runs out returns Unavailable.
+  // Backends that cannot bound a call keep the default, which ignores it.
+  virtual void SetTimeout(double seconds) { (void)seconds; }
+
   // Canonical JSON of what identifies the answers: backend type, model id,
   // endpoint, settings that change outputs. The backend's part of a cache
   // key, and recorded in the run manifest. Never contains secrets.

@@ -35,6 +35,7 @@ struct RunStats {
   int64_t total = 0;       // requests asked for
   int64_t cached = 0;      // answered from the cache without sending
   int64_t sent = 0;        // answered by the backend in this run
+  int64_t deduplicated = 0;  // repeats of a request earlier in the same run
   int64_t retries = 0;     // attempts beyond the first
   double wall_s = 0;
 };

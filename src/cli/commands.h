@@ -15,6 +15,7 @@ void RegisterCompare(CLI::App& app, std::function<int()>* run);
 void RegisterAudit(CLI::App& app, std::function<int()>* run);
 void RegisterRun(CLI::App& app, std::function<int()>* run);
 void RegisterServeModel(CLI::App& app, std::function<int()>* run);
+void RegisterStage(CLI::App& app, std::function<int()>* run);
 void RegisterBench(CLI::App& app, std::function<int()>* run);
 
 }  // namespace dokja::cli

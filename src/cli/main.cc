@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   dokja::cli::RegisterAudit(app, &run);
   dokja::cli::RegisterRun(app, &run);
   dokja::cli::RegisterServeModel(app, &run);
+  dokja::cli::RegisterStage(app, &run);
   dokja::cli::RegisterBench(app, &run);
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@
 #include "engine/reference_fixture.h"
 #include "engine/sampler.h"
 #include "io/env.h"
+#include "tensorfile/safetensors/safetensors_writer.h"
 
 namespace dokja::engine {
 namespace {
@@ -121,6 +123,57 @@ TEST(Engine, TruncateReusesAPrefix) {
   ASSERT_TRUE(s2->Eval(std::span(a).subspan(2), false, &again).ok());
   ASSERT_EQ(full.size(), again.size());
   for (size_t i = 0; i < full.size(); ++i) EXPECT_NEAR(full[i], again[i], 1e-4);
+}
+
+// A LLaVA-style model: the engine runs its language model alone. Checked
+// against the same text tensors saved as a plain LlamaForCausalLM.
+TEST(Engine, RunsTheTextModelOfAMultimodalCheckpoint) {
+  const std::string mm = std::string(DOKJA_SOURCE_DIR) + "/tests/testdata/audit/mm_frozen";
+  auto model = OpenModel(io::Env::Default(), mm);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  EXPECT_EQ(model->arch->architecture, "LlavaForConditionalGeneration");
+  EXPECT_EQ(model->arch->text_architecture, "LlamaForCausalLM");
+
+  const std::string dir = ::testing::TempDir() + "/mm_text_only";
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> bytes;
+  std::vector<TensorToWrite> text;
+  for (const TensorInfo& t : model->weights->tensors()) {
+    if (t.name.starts_with("visual.") || t.name.starts_with("multi_modal_projector.")) continue;
+    std::string& b = bytes.emplace_back(t.n_bytes, '\0');
+    ASSERT_TRUE(model->weights->ReadRaw(t, 0, t.n_bytes, reinterpret_cast<std::byte*>(b.data())).ok());
+  }
+  size_t i = 0;
+  for (const TensorInfo& t : model->weights->tensors()) {
+    if (t.name.starts_with("visual.") || t.name.starts_with("multi_modal_projector.")) continue;
+    text.push_back({.name = t.name, .dtype = t.dtype, .shape = t.shape,
+                    .bytes = AsBytes(bytes[i++])});
+  }
+  ASSERT_EQ(text.size(), 39u);
+  ASSERT_TRUE(WriteSafetensorsFile(dir + "/model.safetensors", text, {}).ok());
+  std::ifstream in(mm + "/config.json");
+  nlohmann::json config = nlohmann::json::parse(in);
+  std::ofstream(dir + "/config.json") << config["text_config"].dump();
+
+  auto multimodal = LoadEngine(mm);
+  auto text_only = LoadEngine(dir);
+  ASSERT_NE(multimodal, nullptr);
+  ASSERT_NE(text_only, nullptr);
+  std::vector<int32_t> ids = {71, 78, 85, 32, 71, 69, 78, 69, 82, 65, 76};  // "GNU GENERAL"
+  std::vector<float> a, b;
+  ASSERT_TRUE(multimodal->NewSession()->Eval(ids, true, &a).ok());
+  ASSERT_TRUE(text_only->NewSession()->Eval(ids, true, &b).ok());
+  ASSERT_EQ(a.size(), ids.size() * 256);
+  EXPECT_EQ(a, b);
+}
+
+TEST(Engine, ConfigReadsTheTextArchitectureOfAMultimodalModel) {
+  auto arch = ArchFromHfConfig(
+      R"({"architectures": ["FooVLM"], "vision_config": {},
+          "text_config": {"architectures": ["GPTNeoXForCausalLM"], "hidden_size": 8}})",
+      "config.json");
+  ASSERT_TRUE(arch.ok());
+  EXPECT_EQ(arch->text_architecture, "GPTNeoXForCausalLM");
 }
 
 }  // namespace

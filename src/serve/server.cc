@@ -307,6 +307,9 @@ Result<std::unique_ptr<ModelServer>> ModelServer::Start(const engine::LocalModel
     httplib::default_socket_options(sock);
     *listen_fd = sock;
   });
+  // Replies go out as separate writes (headers, body); without TCP_NODELAY,
+  // Nagle's algorithm and the client's delayed ACK hold each ~40 ms.
+  http.set_tcp_nodelay(true);
   int32_t port = options.port;
   if (port == 0) {
     port = http.bind_to_any_port(options.host);

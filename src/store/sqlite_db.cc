@@ -168,4 +168,9 @@ bool SqliteStatement::ColumnIsNull(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
+bool SqliteStatement::ColumnIsInteger(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_INTEGER;
+}
+int SqliteStatement::ColumnCount() const { return sqlite3_column_count(stmt_); }
+
 }  // namespace dokja::store

@@ -92,6 +92,10 @@ class SqliteStatement {
   std::string ColumnText(int col) const;
   std::string ColumnBlob(int col) const;
   bool ColumnIsNull(int col) const;
+  // True when the column's value in the current row is an INTEGER.
+  bool ColumnIsInteger(int col) const;
+  // Columns in the statement's result (0 for statements without rows).
+  int ColumnCount() const;
 
  private:
   friend class SqliteDb;

@@ -79,6 +79,12 @@ Result<ModelArch> ArchFromHfConfig(std::string_view json_text, const std::string
   a.model_type = StringField(j, "model_type");
   auto text = j.find("text_config");
   ReadTextConfig(text != j.end() && text->is_object() ? *text : j, &a);
+  if (text != j.end() && text->is_object()) {
+    if (auto it = text->find("architectures");
+        it != text->end() && it->is_array() && !it->empty() && (*it)[0].is_string()) {
+      a.text_architecture = (*it)[0].get<std::string>();
+    }
+  }
   // Tying is often declared at the top level of multimodal configs.
   if (!a.tied_embeddings) {
     if (auto it = j.find("tie_word_embeddings"); it != j.end() && it->is_boolean()) {

@@ -19,6 +19,9 @@ namespace dokja {
 struct ModelArch {
   std::string source;        // "config.json" or "gguf metadata"
   std::string architecture;  // "LlamaForCausalLM", "llama", ...
+  // A multimodal config's text_config.architectures[0] ("LlamaForCausalLM"
+  // inside a LLaVA config); empty otherwise.
+  std::string text_architecture;
   std::string model_type;    // HF model_type, or GGUF general.architecture
   std::string name;          // GGUF general.name, if any
   int64_t n_layers = 0;

@@ -86,8 +86,15 @@ Status CheckSupported(const Model& model, bool* interleaved_rope) {
   for (const char* name : kHfArchitectures) {
     if (a.architecture == name) return Status::OK();
   }
-  return Status::Unsupported(model.root + ": architecture '" + a.architecture +
-                             "' is not supported by the embedded engine (Llama, Mistral, "
+  // A multimodal model (LLaVA-style) whose language model is one we run: the
+  // engine runs its text component alone, as a text-only client would.
+  for (const char* name : kHfArchitectures) {
+    if (!a.text_architecture.empty() && a.text_architecture == name) return Status::OK();
+  }
+  std::string text_part =
+      a.text_architecture.empty() ? "" : " (text model '" + a.text_architecture + "')";
+  return Status::Unsupported(model.root + ": architecture '" + a.architecture + "'" + text_part +
+                             " is not supported by the embedded engine (Llama, Mistral, "
                              "Qwen2, Qwen3)");
 }
 

@@ -53,6 +53,16 @@ void Metrics::RecordRejected() {
   ++rejected_;
 }
 
+namespace {
+// One unlabelled sample with its HELP and TYPE lines.
+void AppendScalar(std::string* out, const char* name, const char* type, const char* help,
+                  int64_t value) {
+  *out += std::string("# HELP ") + name + " " + help + "\n";
+  *out += std::string("# TYPE ") + name + " " + type + "\n";
+  *out += std::string(name) + " " + std::to_string(value) + "\n";
+}
+}  // namespace
+
 std::string Metrics::Render() const {
   const int64_t queued = queued_ ? queued_() : 0, running = running_ ? running_() : 0;
   std::lock_guard<std::mutex> lock(mu_);
@@ -63,21 +73,16 @@ std::string Metrics::Render() const {
     out += "dokja_requests_total{endpoint=\"" + key.first + "\",status=\"" +
            std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
   }
-  out += "# HELP dokja_prompt_tokens_total Prompt tokens processed.\n";
-  out += "# TYPE dokja_prompt_tokens_total counter\n";
-  out += "dokja_prompt_tokens_total " + std::to_string(prompt_tokens_) + "\n";
-  out += "# HELP dokja_generation_tokens_total Tokens generated.\n";
-  out += "# TYPE dokja_generation_tokens_total counter\n";
-  out += "dokja_generation_tokens_total " + std::to_string(generated_tokens_) + "\n";
-  out += "# HELP dokja_rejected_requests_total Requests refused with 429 because the queue was full.\n";
-  out += "# TYPE dokja_rejected_requests_total counter\n";
-  out += "dokja_rejected_requests_total " + std::to_string(rejected_) + "\n";
-  out += "# HELP dokja_queue_depth Requests waiting for an engine session.\n";
-  out += "# TYPE dokja_queue_depth gauge\n";
-  out += "dokja_queue_depth " + std::to_string(queued) + "\n";
-  out += "# HELP dokja_requests_running Requests running on an engine session.\n";
-  out += "# TYPE dokja_requests_running gauge\n";
-  out += "dokja_requests_running " + std::to_string(running) + "\n";
+  AppendScalar(&out, "dokja_prompt_tokens_total", "counter", "Prompt tokens processed.",
+               static_cast<int64_t>(prompt_tokens_));
+  AppendScalar(&out, "dokja_generation_tokens_total", "counter", "Tokens generated.",
+               static_cast<int64_t>(generated_tokens_));
+  AppendScalar(&out, "dokja_rejected_requests_total", "counter",
+               "Requests refused with 429 because the queue was full.", static_cast<int64_t>(rejected_));
+  AppendScalar(&out, "dokja_queue_depth", "gauge", "Requests waiting for an engine session.",
+               queued);
+  AppendScalar(&out, "dokja_requests_running", "gauge", "Requests running on an engine session.",
+               running);
   out += "# HELP dokja_request_duration_seconds Time from routing to the last byte sent.\n";
   out += "# TYPE dokja_request_duration_seconds histogram\n";
   const auto& bounds = LatencyBuckets();

@@ -145,6 +145,18 @@ ApiError ServerError(const Status& status) {
 
 Reply ErrorReply(const ApiError& error) { return {error.http_status, ErrorBody(error)}; }
 
+namespace {
+// A failed generation: an error event on a stream already started, else an
+// error reply.
+Reply GenerationFailed(const Status& status, const ChunkSink* sink) {
+  if (sink) {
+    (*sink)(ErrorBody(ServerError(status)));
+    return {};
+  }
+  return ErrorReply(ServerError(status));
+}
+}  // namespace
+
 ModelService::ModelService(const engine::LocalModel& model, Metrics& metrics)
     : model_(model), metrics_(metrics) {}
 
@@ -272,11 +284,7 @@ Reply ModelService::RunCompletion(const PreparedCompletion& job, engine::Session
       out = engine::Generate(model_, session, ids, options);
     }
     if (!out.ok()) {
-      if (sink) {
-        (*sink)(ErrorBody(ServerError(out.status())));
-        return {};
-      }
-      return ErrorReply(ServerError(out.status()));
+      return GenerationFailed(out.status(), sink);
     }
     metrics_.AddGeneratedTokens(static_cast<int64_t>(out->tokens.size()));
     n_prompt += static_cast<int64_t>(ids.size());
@@ -327,11 +335,7 @@ Reply ModelService::RunChat(const PreparedChat& job, engine::Session& session,
   }
   auto out = engine::Generate(model_, session, job.prompt_ids, options);
   if (!out.ok()) {
-    if (sink) {
-      (*sink)(ErrorBody(ServerError(out.status())));
-      return {};
-    }
-    return ErrorReply(ServerError(out.status()));
+    return GenerationFailed(out.status(), sink);
   }
   metrics_.AddGeneratedTokens(static_cast<int64_t>(out->tokens.size()));
   const int64_t n_prompt = static_cast<int64_t>(job.prompt_ids.size());

@@ -155,6 +155,19 @@ void ScaleMinK4(int j, const uint8_t* q, int* sc, int* mn) {
   }
 }
 
+// The two sub-blocks of 64-value chunk `chunk`: their scales d1, d2 and
+// offsets m1, m2 (shared by Q4_K and Q5_K).
+void ChunkScalesK4(int chunk, const uint8_t* scales, float d, float dmin, float* d1, float* m1,
+                   float* d2, float* m2) {
+  int sc = 0, mn = 0;
+  ScaleMinK4(2 * chunk, scales, &sc, &mn);
+  *d1 = d * static_cast<float>(sc);
+  *m1 = dmin * static_cast<float>(mn);
+  ScaleMinK4(2 * chunk + 1, scales, &sc, &mn);
+  *d2 = d * static_cast<float>(sc);
+  *m2 = dmin * static_cast<float>(mn);
+}
+
 // Q4_K (144 bytes): f16 d; f16 dmin; u8 scales[12]; u8 qs[128]. Each 64-value
 // chunk uses 32 bytes of qs: low nibbles first, then high nibbles, with
 // sub-block scales 2c and 2c + 1. y = d * scale * q - dmin * min.
@@ -164,11 +177,8 @@ void BlockQ4_K(const uint8_t* b, float* y) {
   const uint8_t* scales = b + 4;
   const uint8_t* q = b + 16;
   for (int chunk = 0; chunk < 4; ++chunk, q += 32) {
-    int sc = 0, mn = 0;
-    ScaleMinK4(2 * chunk, scales, &sc, &mn);
-    const float d1 = d * static_cast<float>(sc), m1 = dmin * static_cast<float>(mn);
-    ScaleMinK4(2 * chunk + 1, scales, &sc, &mn);
-    const float d2 = d * static_cast<float>(sc), m2 = dmin * static_cast<float>(mn);
+    float d1 = 0, m1 = 0, d2 = 0, m2 = 0;
+    ChunkScalesK4(chunk, scales, d, dmin, &d1, &m1, &d2, &m2);
     for (int l = 0; l < 32; ++l) *y++ = d1 * static_cast<float>(q[l] & 0x0F) - m1;
     for (int l = 0; l < 32; ++l) *y++ = d2 * static_cast<float>(q[l] >> 4) - m2;
   }
@@ -183,11 +193,8 @@ void BlockQ5_K(const uint8_t* b, float* y) {
   const uint8_t* qh = b + 16;
   const uint8_t* ql = b + 48;
   for (int chunk = 0; chunk < 4; ++chunk, ql += 32) {
-    int sc = 0, mn = 0;
-    ScaleMinK4(2 * chunk, scales, &sc, &mn);
-    const float d1 = d * static_cast<float>(sc), m1 = dmin * static_cast<float>(mn);
-    ScaleMinK4(2 * chunk + 1, scales, &sc, &mn);
-    const float d2 = d * static_cast<float>(sc), m2 = dmin * static_cast<float>(mn);
+    float d1 = 0, m1 = 0, d2 = 0, m2 = 0;
+    ChunkScalesK4(chunk, scales, d, dmin, &d1, &m1, &d2, &m2);
     const uint8_t u1 = static_cast<uint8_t>(1u << (2 * chunk));
     const uint8_t u2 = static_cast<uint8_t>(2u << (2 * chunk));
     for (int l = 0; l < 32; ++l) {

@@ -75,6 +75,8 @@ class Parser {
   Result<ExprPtr> ParseDict(SourcePos pos);
   Result<ExprPtr> ParsePostfix(ExprPtr node);
   Result<ExprPtr> ParseSubscript(ExprPtr node);
+  // callee(args...): the call expression, positioned at the callee.
+  Result<ExprPtr> ParseCall(ExprPtr callee);
   Result<ExprPtr> ParseFilterExpr(ExprPtr node);
   Result<ExprPtr> ParseFilter(ExprPtr node);
   Result<ExprPtr> ParseTest(ExprPtr node);
@@ -626,17 +628,21 @@ Result<ExprPtr> Parser::ParsePostfix(ExprPtr node) {
     } else if (IsOp("[")) {
       DOKJA_ASSIGN_OR_RETURN(node, ParseSubscript(std::move(node)));
     } else if (IsOp("(")) {
-      auto call = std::make_unique<Expr>();
-      call->kind = ExprKind::kCall;
-      call->pos = node->pos;  // report calls where the callee starts
-      Next();
-      call->children.push_back(std::move(node));
-      DOKJA_RETURN_IF_ERROR(ParseCallArgs(*call));
-      node = std::move(call);
+      DOKJA_ASSIGN_OR_RETURN(node, ParseCall(std::move(node)));
     } else {
       return node;
     }
   }
+}
+
+Result<ExprPtr> Parser::ParseCall(ExprPtr callee) {
+  auto call = std::make_unique<Expr>();
+  call->kind = ExprKind::kCall;
+  call->pos = callee->pos;  // report calls where the callee starts
+  Next();                   // (
+  call->children.push_back(std::move(callee));
+  DOKJA_RETURN_IF_ERROR(ParseCallArgs(*call));
+  return call;
 }
 
 Result<ExprPtr> Parser::ParseSubscript(ExprPtr node) {
@@ -676,13 +682,7 @@ Result<ExprPtr> Parser::ParseFilterExpr(ExprPtr node) {
     } else if (IsName("is")) {
       DOKJA_ASSIGN_OR_RETURN(node, ParseTest(std::move(node)));
     } else if (IsOp("(")) {
-      auto call = std::make_unique<Expr>();
-      call->kind = ExprKind::kCall;
-      call->pos = node->pos;  // report calls where the callee starts
-      Next();
-      call->children.push_back(std::move(node));
-      DOKJA_RETURN_IF_ERROR(ParseCallArgs(*call));
-      node = std::move(call);
+      DOKJA_ASSIGN_OR_RETURN(node, ParseCall(std::move(node)));
     } else {
       return node;
     }

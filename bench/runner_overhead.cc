@@ -1,0 +1,219 @@
+// bench/runner_overhead: what dokja's runner costs on top of the HTTP
+// requests themselves.
+//
+// One minimal loopback server (cpp-httplib) answers every POST
+// /v1/completions with the same canned completion after --delay-us of
+// "service time" (0: as fast as it can). Against it, at the same
+// concurrency, two clients send --requests requests each:
+//   baseline  a plain load generator: N threads, each with its own
+//             keep-alive httplib client, POSTing a completion body;
+//   dokja     RunRequests with the OpenAI completions backend and the
+//             SQLite cache on (fresh file; every answer committed), all
+//             requests distinct.
+// Prints both throughputs and dokja / baseline. Target: >= 0.95.
+//
+// Usage: runner_overhead [--requests N] [--concurrency C] [--delay-us D] [--dir DIR]
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <latch>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <httplib.h>
+
+#include "bench/openai_backend.h"
+#include "bench/runner.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  int requests = 20000;
+  int concurrency = 8;
+  int delay_us = 0;
+  int rounds = 3;
+  bool cache = true;
+  std::string only;  // "baseline" or "dokja": run one side (for profiling)
+  std::string dir = std::filesystem::temp_directory_path().string();
+};
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string s = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (s == "--requests") a.requests = std::max(1, std::atoi(next().c_str()));
+    else if (s == "--concurrency") a.concurrency = std::max(1, std::atoi(next().c_str()));
+    else if (s == "--delay-us") a.delay_us = std::max(0, std::atoi(next().c_str()));
+    else if (s == "--rounds") a.rounds = std::max(1, std::atoi(next().c_str()));
+    else if (s == "--dir") a.dir = next();
+    else if (s == "--no-cache") a.cache = false;
+    else if (s == "--only") a.only = next();
+    else {
+      std::fprintf(stderr, "usage: runner_overhead [--requests N] [--concurrency C] [--delay-us D] "
+                           "[--rounds R] [--dir DIR] [--no-cache] [--only baseline|dokja]\n");
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+// CPU seconds (user + system) this process has used: client and server
+// together, so the difference between the two sides is the client's.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+struct Measure {
+  double rps = 0;
+  double cpu_us_per_request = 0;
+};
+
+const char* kCanned =
+    R"({"id":"cmpl-1","object":"text_completion","created":0,"model":"m","choices":[{"index":0,)"
+    R"("text":" Paris.","logprobs":null,"finish_reason":"stop"}],)"
+    R"("usage":{"prompt_tokens":6,"completion_tokens":2,"total_tokens":8}})";
+
+class CannedServer {
+ public:
+  explicit CannedServer(int delay_us, int threads) {
+    server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+    server_.set_tcp_nodelay(true);
+    // httplib closes a connection after 5 requests by default; real servers
+    // (uvicorn, vLLM) keep it open, and reconnecting only adds noise here.
+    server_.set_keep_alive_max_count(1000000);
+    server_.Post("/v1/completions", [delay_us](const httplib::Request&, httplib::Response& res) {
+      if (delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+      res.set_content(kCanned, "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~CannedServer() {
+    server_.stop();
+    thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+// Requests per second of N raw clients sending `total` requests in all.
+Measure Baseline(int port, int concurrency, int total, const std::string& only) {
+  if (only == "dokja") return {};
+  std::atomic<int> next{0};
+  std::atomic<int> failures{0};
+  std::latch connected(concurrency + 1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t) {
+    threads.emplace_back([&] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);  // as dokja's backend does: no Nagle delay
+      // Connect before the clock starts (as dokja's warm-up run does).
+      if (!client.Post("/v1/completions", "{}", "application/json")) ++failures;
+      connected.arrive_and_wait();
+      for (int i; (i = next++) < total;) {
+        const std::string body = R"({"prompt":"question )" + std::to_string(i) +
+                                 R"(","max_tokens":256,"temperature":0.0,"top_p":1.0,"seed":0})";
+        auto res = client.Post("/v1/completions", body, "application/json");
+        if (!res || res->status != 200) ++failures;
+      }
+    });
+  }
+  connected.arrive_and_wait();
+  const auto t0 = Clock::now();
+  const double cpu0 = CpuSeconds();
+  for (std::thread& t : threads) t.join();
+  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (failures > 0) std::fprintf(stderr, "baseline: %d requests failed\n", failures.load());
+  return {total / s, (CpuSeconds() - cpu0) * 1e6 / total};
+}
+
+Measure Dokja(int port, const Args& args, int round) {
+  using namespace dokja::bench;
+  OpenAIBackendOptions options;
+  options.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+  auto backend = MakeOpenAIBackend(options);
+  if (!backend.ok()) {
+    std::fprintf(stderr, "%s\n", backend.status().ToString().c_str());
+    std::exit(1);
+  }
+  std::vector<Request> requests(static_cast<size_t>(args.requests));
+  for (size_t i = 0; i < requests.size(); ++i) {
+    requests[i].context = "question " + std::to_string(i) + " round " + std::to_string(round);
+  }
+  RunnerOptions ro;
+  ro.concurrency = args.concurrency;
+  ro.progress = false;
+  if (args.cache) ro.cache_path = args.dir + "/dokja_runner_overhead_" + std::to_string(::getpid()) + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(ro.cache_path + suffix);
+  if (args.only == "baseline") return {};
+  std::vector<Response> responses;
+  RunStats stats;
+  // Warm-up without cache: opens the backend's pooled connections, as the
+  // baseline connects before its clock starts.
+  std::vector<Request> warm(static_cast<size_t>(2 * args.concurrency));
+  for (size_t i = 0; i < warm.size(); ++i) warm[i].context = "warm-up " + std::to_string(i);
+  RunnerOptions warm_options = ro;
+  warm_options.cache_path.clear();
+  if (!RunRequests(**backend, warm, warm_options, &responses).ok()) std::exit(1);
+  const double cpu0 = CpuSeconds();
+  dokja::Status s = RunRequests(**backend, requests, ro, &responses, &stats);
+  const double cpu = CpuSeconds() - cpu0;
+  if (args.cache) {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(ro.cache_path + suffix);
+  }
+  if (!s.ok() || stats.sent != args.requests) {
+    std::fprintf(stderr, "dokja run failed: %s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+  return {static_cast<double>(stats.sent) / stats.wall_s, cpu * 1e6 / static_cast<double>(stats.sent)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = ParseArgs(argc, argv);
+  CannedServer server(args.delay_us, 4 * args.concurrency + 8);
+  std::printf("runner_overhead: %d requests, concurrency %d, server delay %d us, best of %d rounds\n",
+              args.requests, args.concurrency, args.delay_us, args.rounds);
+  Measure best_base, best_dokja;
+  for (int round = 0; round < args.rounds; ++round) {
+    // Alternate the order so neither side always runs on a warmer machine.
+    Measure base, ours;
+    if (round % 2 == 0) {
+      base = Baseline(server.port(), args.concurrency, args.requests, args.only);
+      ours = Dokja(server.port(), args, round);
+    } else {
+      ours = Dokja(server.port(), args, round);
+      base = Baseline(server.port(), args.concurrency, args.requests, args.only);
+    }
+    std::printf("  round %d: baseline %.0f req/s (%.1f us CPU/req), dokja %.0f req/s (%.1f us CPU/req)\n",
+                round, base.rps, base.cpu_us_per_request, ours.rps, ours.cpu_us_per_request);
+    if (base.rps > best_base.rps) best_base = base;
+    if (ours.rps > best_dokja.rps) best_dokja = ours;
+  }
+  std::printf("baseline (raw httplib clients): %.0f req/s, %.1f us CPU per request (client + server)\n",
+              best_base.rps, best_base.cpu_us_per_request);
+  std::printf("dokja RunRequests (cache on %s): %.0f req/s, %.1f us CPU per request (client + server)\n",
+              args.cache ? "yes" : "no", best_dokja.rps, best_dokja.cpu_us_per_request);
+  std::printf("throughput ratio dokja / baseline (best rounds): %.3f (target >= 0.95)\n",
+              best_dokja.rps / best_base.rps);
+  return 0;
+}

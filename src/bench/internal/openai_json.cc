@@ -1,0 +1,234 @@
+#include "bench/internal/openai_json.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/internal/echo_score.h"
+
+namespace dokja::bench::internal {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char* kNoPromptLogprobs =
+    "endpoint returns no prompt log-probs; multiple-choice scoring would be at chance — use a "
+    "vLLM/SGLang completions endpoint or the engine backend";
+
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string Head(std::string_view body) {
+  return std::string(body.substr(0, 300)) + (body.size() > 300 ? "..." : "");
+}
+
+Result<Json> ParseObject(std::string_view body, const char* what) {
+  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::Unavailable(std::string("malformed JSON in the ") + what + " reply: " + Head(body));
+  }
+  return j;
+}
+
+// choices[0] of a reply, or Corrupt naming what was missing.
+Result<Json> FirstChoice(const Json& j, const char* what) {
+  const auto it = j.find("choices");
+  if (it == j.end() || !it->is_array() || it->empty() || !(*it)[0].is_object()) {
+    return Status::Corrupt(std::string("the ") + what + " reply has no choices[0]: " + Head(Dump(j)));
+  }
+  return (*it)[0];
+}
+
+void AddSampling(Json& body, const Request& request) {
+  const GenerationParams& gen = request.gen;
+  body["max_tokens"] = gen.max_tokens;
+  body["temperature"] = gen.temperature;
+  body["top_p"] = gen.top_p;
+  body["seed"] = gen.seed;
+  if (!gen.until.empty()) body["stop"] = gen.until;
+}
+
+std::string StringOr(const Json& obj, const char* key) {
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Whether the chosen token's log-prob is the best in its top_logprobs dict.
+bool IsGreedy(double logprob, const Json& top) {
+  if (!top.is_object() || top.empty()) return false;
+  for (const auto& [key, value] : top.items()) {
+    if (value.is_number() && value.get<double>() > logprob) return false;
+  }
+  return true;
+}
+
+Result<std::vector<EchoToken>> EchoTokens(const Json& j, const Json& logprobs) {
+  const Json* lps = logprobs.contains("token_logprobs") ? &logprobs["token_logprobs"] : nullptr;
+  const Json* offsets = logprobs.contains("text_offset") ? &logprobs["text_offset"] : nullptr;
+  const Json* tokens = logprobs.contains("tokens") ? &logprobs["tokens"] : nullptr;
+  if (!lps || !offsets || !tokens || !lps->is_array() || !offsets->is_array() || !tokens->is_array() ||
+      offsets->size() != lps->size() || tokens->size() != lps->size()) {
+    return Status::Unsupported(kNoPromptLogprobs);
+  }
+  size_t n = lps->size();
+  if (auto u = j.find("usage"); u != j.end() && u->is_object() && u->contains("prompt_tokens") &&
+                                (*u)["prompt_tokens"].is_number_unsigned()) {
+    n = std::min<size_t>(n, (*u)["prompt_tokens"].get<size_t>());
+  }
+  const Json* top = logprobs.contains("top_logprobs") ? &logprobs["top_logprobs"] : nullptr;
+  std::vector<EchoToken> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!(*offsets)[i].is_number_integer() || !(*tokens)[i].is_string()) {
+      return Status::Corrupt("echo logprobs entry " + std::to_string(i) + " has no text_offset or token");
+    }
+    out[i].text_offset = (*offsets)[i].get<int64_t>();
+    out[i].n_chars = CharCount((*tokens)[i].get<std::string>());
+    if ((*lps)[i].is_number()) {
+      out[i].logprob = (*lps)[i].get<double>();
+      out[i].greedy = top && top->is_array() && i < top->size() && IsGreedy(*out[i].logprob, (*top)[i]);
+    }
+  }
+  const bool any = std::any_of(out.begin(), out.end(), [](const EchoToken& t) { return t.logprob; });
+  if (!any) return Status::Unsupported(kNoPromptLogprobs);
+  return out;
+}
+
+}  // namespace
+
+std::string EchoBody(const std::string& model, const std::string& prompt) {
+  Json body = {{"prompt", prompt}, {"echo", true},       {"logprobs", 1},
+               {"max_tokens", 0},  {"temperature", 0.0}};
+  if (!model.empty()) body["model"] = model;
+  return Dump(body);
+}
+
+std::string CompletionBody(const std::string& model, const Request& request) {
+  Json body = {{"prompt", request.context}};
+  AddSampling(body, request);
+  if (!model.empty()) body["model"] = model;
+  return Dump(body);
+}
+
+std::string ChatBody(const std::string& model, const Request& request, bool stream) {
+  Json messages = Json::array();
+  for (const Message& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
+  if (messages.empty()) messages.push_back({{"role", "user"}, {"content", request.context}});
+  Json body = {{"messages", std::move(messages)}};
+  AddSampling(body, request);
+  if (stream) body["stream"] = true;
+  if (!model.empty()) body["model"] = model;
+  return Dump(body);
+}
+
+Result<Response> ParseEchoReply(std::string_view body, const Request& request) {
+  DOKJA_ASSIGN_OR_RETURN(Json j, ParseObject(body, "completions"));
+  DOKJA_ASSIGN_OR_RETURN(Json choice, FirstChoice(j, "completions"));
+  const auto lp = choice.find("logprobs");
+  if (lp == choice.end() || !lp->is_object()) return Status::Unsupported(kNoPromptLogprobs);
+  DOKJA_ASSIGN_OR_RETURN(std::vector<EchoToken> tokens, EchoTokens(j, *lp));
+  return ScoreEcho(tokens, request);
+}
+
+Result<Response> ParseCompletionReply(std::string_view body) {
+  DOKJA_ASSIGN_OR_RETURN(Json j, ParseObject(body, "completions"));
+  DOKJA_ASSIGN_OR_RETURN(Json choice, FirstChoice(j, "completions"));
+  if (!choice.contains("text") || !choice["text"].is_string()) {
+    return Status::Corrupt("the completions reply's choices[0] has no text: " + Head(body));
+  }
+  Response r;
+  r.text = choice["text"].get<std::string>();
+  r.finish_reason = StringOr(choice, "finish_reason");
+  if (auto u = j.find("usage"); u != j.end() && u->is_object() && u->contains("completion_tokens") &&
+                                (*u)["completion_tokens"].is_number_integer()) {
+    r.n_tokens = (*u)["completion_tokens"].get<int32_t>();
+  }
+  return r;
+}
+
+Result<Response> ParseChatReply(std::string_view body) {
+  DOKJA_ASSIGN_OR_RETURN(Json j, ParseObject(body, "chat completions"));
+  DOKJA_ASSIGN_OR_RETURN(Json choice, FirstChoice(j, "chat completions"));
+  const auto msg = choice.find("message");
+  if (msg == choice.end() || !msg->is_object()) {
+    return Status::Corrupt("the chat completions reply's choices[0] has no message: " + Head(body));
+  }
+  Response r;
+  r.text = StringOr(*msg, "content");
+  r.reasoning = StringOr(*msg, "reasoning_content");
+  if (r.reasoning.empty()) r.reasoning = StringOr(*msg, "reasoning");
+  r.finish_reason = StringOr(choice, "finish_reason");
+  if (auto u = j.find("usage"); u != j.end() && u->is_object() && u->contains("completion_tokens") &&
+                                (*u)["completion_tokens"].is_number_integer()) {
+    r.n_tokens = (*u)["completion_tokens"].get<int32_t>();
+  }
+  return r;
+}
+
+std::string ErrorMessage(std::string_view body) {
+  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object() && j.contains("error")) {
+    const Json& e = j["error"];
+    if (e.is_object() && e.contains("message") && e["message"].is_string()) return e["message"].get<std::string>();
+    if (e.is_string()) return e.get<std::string>();
+  }
+  if (j.is_object() && j.contains("message") && j["message"].is_string()) return j["message"].get<std::string>();
+  return Head(body);
+}
+
+Status SseChatReader::Feed(std::string_view bytes) {
+  pending_.append(bytes);
+  size_t start = 0;
+  for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1) {
+    std::string_view line(pending_.data() + start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.rfind("data:", 0) != 0) continue;  // blank separators, comments, other fields
+    std::string_view data = line.substr(5);
+    if (!data.empty() && data.front() == ' ') data.remove_prefix(1);
+    DOKJA_RETURN_IF_ERROR(Event(data));
+  }
+  pending_.erase(0, start);
+  return Status::OK();
+}
+
+Status SseChatReader::Event(std::string_view data) {
+  if (data == "[DONE]") {
+    done_ = true;
+    return Status::OK();
+  }
+  Json j = Json::parse(data, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::Unavailable("malformed JSON in a chat completions stream event: " + Head(data));
+  }
+  if (j.contains("error")) return Status::Unavailable("the server failed mid-stream: " + ErrorMessage(data));
+  if (auto u = j.find("usage"); u != j.end() && u->is_object() && u->contains("completion_tokens") &&
+                                (*u)["completion_tokens"].is_number_integer()) {
+    response_.n_tokens = (*u)["completion_tokens"].get<int32_t>();
+  }
+  const auto choices = j.find("choices");
+  if (choices == j.end() || !choices->is_array() || choices->empty()) return Status::OK();
+  const Json& choice = (*choices)[0];
+  if (!choice.is_object()) return Status::Corrupt("a chat stream event's choices[0] is not an object");
+  if (auto d = choice.find("delta"); d != choice.end() && d->is_object()) {
+    response_.text += StringOr(*d, "content");
+    response_.reasoning += StringOr(*d, "reasoning_content");
+    response_.reasoning += StringOr(*d, "reasoning");
+  }
+  const std::string finish = StringOr(choice, "finish_reason");
+  if (!finish.empty()) {
+    response_.finish_reason = finish;
+    finished_ = true;
+  }
+  return Status::OK();
+}
+
+Result<Response> SseChatReader::Finish() {
+  if (!finished_ || !done_) {
+    return Status::Unavailable(std::string("the chat completions stream ended early (no ") +
+                               (finished_ ? "[DONE]" : "finish_reason") + "): truncated stream");
+  }
+  return response_;
+}
+
+}  // namespace dokja::bench::internal
