@@ -2,6 +2,7 @@
 // and the points JSON.
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <unistd.h>
 
@@ -68,6 +69,40 @@ TEST(BenchCli, PointsFromAResultsFile) {
   auto usage = RunCommand(Dokja() + " bench points " + dir + "/points.yaml --results nonsense");
   EXPECT_EQ(usage.exit_code, 3) << usage.out;
   std::filesystem::remove_all(dir);
+}
+
+// The points JSON feeds the stage decision: run `dokja bench points` for the
+// stage-1 example's five teams and decide the stage with it.
+TEST(BenchCli, PointsJsonIsWhatTheStageDecisionReads) {
+  const std::string dir = TempDir() + "/stage";
+  ASSERT_EQ(RunCommand("cp -r " + Src("examples/stage1") + " " + dir).exit_code, 0);
+  Write(dir + "/results.json", R"({"schema": "dokja.bench.results/1", "tasks": {
+      "ko_ifeval": {"output_type": "generate_until", "n_docs": 10, "metrics": {"prompt_level_strict_acc,none":
+        {"metric": "prompt_level_strict_acc", "filter": "none", "value": 0.6, "stderr": 0.1, "n": 10}}},
+      "kmmlu": {"output_type": "multiple_choice", "n_docs": 10, "metrics": {"acc,none":
+        {"metric": "acc", "filter": "none", "value": 0.45, "stderr": 0.1, "n": 10}}},
+      "gsm8k": {"output_type": "generate_until", "n_docs": 10, "metrics": {"exact_match,strict-match":
+        {"metric": "exact_match", "filter": "strict-match", "value": 0.6, "stderr": 0.1, "n": 10}}}}})");
+  std::string yaml =
+      "groups:\n  - {name: agency, max_points: 10}\n  - {name: global, max_points: 20}\n"
+      "  - {name: team_chosen, max_points: 10}\nbenchmarks:\n"
+      "  - {name: ko_ifeval, group: agency, metric: prompt_level_strict_acc}\n"
+      "  - {name: kmmlu, group: global}\n"
+      "  - {name: gsm8k, group: team_chosen, metric: exact_match, filter: strict-match}\nteams:\n";
+  for (const char* team : {"team-a", "team-b", "team-c", "team-d", "team-e"}) {
+    yaml += std::string("  - name: ") + team + "\n    results: results.json\n"
+            "    targets: {ko_ifeval: 0.8, kmmlu: 0.5, gsm8k: 0.9}\n";
+  }
+  Write(dir + "/points.yaml", yaml);
+  auto points = RunCommand(Dokja() + " bench points " + dir + "/points.yaml --out " + dir + "/bench_points.json");
+  ASSERT_EQ(points.exit_code, 0) << points.out;
+  auto decide = RunCommand(Dokja() + " stage decide --config " + dir + "/stage.yaml --out " + dir + "/out");
+  ASSERT_EQ(decide.exit_code, 0) << decide.out;
+  // 10 * 0.6/0.8 + 20 * 0.45/0.5 + 10 * 0.6/0.9 = 7.5 + 18 + 6.6667.
+  std::ifstream csv(dir + "/out/decision.csv");
+  std::string text((std::istreambuf_iterator<char>(csv)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find(",team-a,32.1667,"), std::string::npos) << text;
+  std::filesystem::remove_all(TempDir());
 }
 
 }  // namespace
