@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <vector>
 
@@ -160,6 +161,7 @@ std::string EngineBackend::Identity() const {
                       {"model_path", options_.model_path},
                       {"n_ctx", model_.n_ctx()},
                       {"chat_template_sha256", tmpl ? Sha256Hex(tmpl->source()) : ""}};
+  if (!options_.files_json.empty()) j["files"] = nlohmann::json::parse(options_.files_json, nullptr, false);
   return j.dump();
 }
 
@@ -171,6 +173,35 @@ Result<std::unique_ptr<Backend>> MakeEngineBackend(const engine::LocalModel& mod
   return std::unique_ptr<Backend>(std::make_unique<EngineBackend>(model, options, nullptr));
 }
 
+namespace {
+// Size and modification time of each file at `paths` (the files inside a
+// folder), by path: a cheap stand-in for hashing gigabytes on every run.
+nlohmann::json FilesJson(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  nlohmann::json out = nlohmann::json::object();
+  auto add = [&](const fs::path& f) {
+    std::error_code ec;
+    const auto size = fs::file_size(f, ec);
+    if (ec) return;
+    const auto mtime = fs::last_write_time(f, ec).time_since_epoch().count();
+    if (ec) return;
+    out[f.string()] = {{"bytes", size}, {"mtime", static_cast<int64_t>(mtime)}};
+  };
+  for (const std::string& p : paths) {
+    if (p.empty()) continue;
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      for (const auto& entry : fs::directory_iterator(p, ec)) {
+        if (entry.is_regular_file(ec)) add(entry.path());
+      }
+    } else {
+      add(p);
+    }
+  }
+  return out;
+}
+}  // namespace
+
 Result<std::unique_ptr<Backend>> LoadEngineBackend(const std::string& path,
                                                    const engine::LocalModelOptions& model_options,
                                                    const EngineBackendOptions& options) {
@@ -179,6 +210,9 @@ Result<std::unique_ptr<Backend>> LoadEngineBackend(const std::string& path,
   const engine::LocalModel& ref = *model;
   EngineBackendOptions with_path = options;
   if (with_path.model_path.empty()) with_path.model_path = path;
+  if (with_path.files_json.empty()) {
+    with_path.files_json = FilesJson({path, model_options.tokenizer_path}).dump();
+  }
   return std::unique_ptr<Backend>(std::make_unique<EngineBackend>(ref, with_path, std::move(model)));
 }
 

@@ -24,6 +24,10 @@ namespace dokja::bench {
 struct EngineBackendOptions {
   int32_t n_sessions = 1;  // requests computed at once
   std::string model_path;  // for Identity only (the model is loaded already)
+  // For Identity only: what else changes answers, e.g. the size and mtime of
+  // every file the model was loaded from (LoadEngineBackend fills it), so a
+  // replaced weight or tokenizer file never hits stale cache entries.
+  std::string files_json;
 };
 
 // Borrows `model`, which must outlive the backend.

@@ -1,7 +1,7 @@
 // dokja bench: benchmark tasks and stage points.
 //   dokja bench tasks [--tasks-dir DIR] [--validate FILE] [--data-dir DIR] [--limit N]
 //   dokja bench points CONFIG [--results TEAM=FILE]... [--out FILE]
-// (`dokja bench run` is registered next to these on the same `bench` command.)
+//   dokja bench run ... (bench_run_cmd.cc)
 #include <cstdio>
 #include <map>
 
@@ -125,7 +125,7 @@ int RunPointsCmd(const PointsCliOptions& opt) {
 }  // namespace
 
 void RegisterBench(CLI::App& app, std::function<int()>* run) {
-  CLI::App* bench = app.add_subcommand("bench", "Benchmarks: task definitions and stage points");
+  CLI::App* bench = app.add_subcommand("bench", "Benchmarks: run tasks, list task definitions, stage points");
   bench->require_subcommand(1);
 
   auto tasks = std::make_shared<TasksCliOptions>();
@@ -145,6 +145,8 @@ void RegisterBench(CLI::App& app, std::function<int()>* run) {
   p->add_option("--out", points->out, "Also write the points JSON to this file");
   p->add_flag("--json", points->json, "Print the points JSON instead of the table");
   p->callback([points, run] { *run = [points] { return RunPointsCmd(*points); }; });
+
+  RegisterBenchRun(*bench, run);
 }
 
 }  // namespace dokja::cli
