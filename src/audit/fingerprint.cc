@@ -1,0 +1,351 @@
+// ComputeFingerprint: one sequential pass over every tensor.
+#include "audit/fingerprint.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+#include "audit/compare.h"
+#include "audit/internal/anchors.h"
+#include "base/float_conv.h"
+#include "tensorfile/canonical_name.h"
+#include "tensorfile/rotary_layout.h"
+
+namespace dokja::audit {
+namespace {
+
+constexpr uint64_t kRowSeed = 0x646f6b6a61726f77ull;  // "dokjarow"
+constexpr uint64_t kColSeed = 0x646f6b6a61636f6cull;  // "dokjacol"
+// Above this many rows a tensor is hashed as one stream, without a row sketch
+// (its per-row hashes would take more memory than they are worth).
+constexpr uint64_t kMaxHashedRows = uint64_t{1} << 26;
+
+// splitmix64: a cheap, well-mixed hash of an index.
+uint64_t MixIndex(uint64_t x, uint64_t seed) {
+  x += seed + 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// The k indices in [0, n) with the smallest index hashes, ascending.
+std::vector<uint64_t> BottomIndices(uint64_t n, uint64_t k, uint64_t seed) {
+  std::vector<uint64_t> out;
+  if (k >= n) {
+    for (uint64_t i = 0; i < n; ++i) out.push_back(i);
+    return out;
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> heap;  // max-heap on hash
+  heap.reserve(k);
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t h = MixIndex(i, seed);
+    if (heap.size() < k) {
+      heap.emplace_back(h, i);
+      std::push_heap(heap.begin(), heap.end());
+    } else if (h < heap.front().first) {
+      std::pop_heap(heap.begin(), heap.end());
+      heap.back() = {h, i};
+      std::push_heap(heap.begin(), heap.end());
+    }
+  }
+  for (const auto& [h, i] : heap) out.push_back(i);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+struct XxhFree {
+  void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
+};
+using XxhState = std::unique_ptr<XXH3_state_t, XxhFree>;
+
+// Hashes, sketches, samples and summarises one tensor as its values stream by.
+// Thread-compatible.
+class TensorDigest final {
+ public:
+  TensorDigest(const TensorInfo& t, const FingerprintPlan& plan,
+               const std::vector<uint32_t>* hf_row_of_stored, TensorFingerprint* out)
+      : out_(*out), hf_row_(hf_row_of_stored), row_elems_(t.row_elements()),
+        n_rows_(t.n_rows()), per_row_(n_rows_ <= kMaxHashedRows),
+        row_state_(XXH3_createState()), whole_state_(XXH3_createState()) {
+    out_.sample_rows = BottomIndices(n_rows_, plan.sample_rows, kRowSeed);
+    for (uint64_t c : BottomIndices(row_elems_, plan.sample_cols, kColSeed)) {
+      out_.sample_cols.push_back(static_cast<uint32_t>(c));
+    }
+    out_.samples.assign(out_.sample_rows.size() * out_.sample_cols.size(), 0);
+    if (per_row_) {
+      row_hashes_.assign(n_rows_, 0);
+      row_varies_.assign(n_rows_, 0);
+    }
+    XXH3_64bits_reset(whole_state_.get());
+    StartRow();
+  }
+
+  Status Consume(const float* values, uint64_t count) {
+    while (count > 0) {
+      const uint64_t seg = std::min(count, row_elems_ - col_);
+      Segment(values, seg);
+      values += seg;
+      count -= seg;
+      if (col_ == row_elems_) EndRow();
+    }
+    return Status::OK();
+  }
+
+  void Finish(uint64_t sketch_k) {
+    out_.constant = !tensor_varies_ && n_values_ > 0;
+    const uint64_t finite = n_values_ - out_.n_nonfinite;
+    if (finite > 0) {
+      out_.mean = sum_ / static_cast<double>(finite);
+      out_.stddev = std::sqrt(std::max(0.0, sumsq_ / static_cast<double>(finite) - out_.mean * out_.mean));
+    }
+    out_.abs_max = BitsToF32(abs_max_bits_);
+    const uint64_t shape_seed = XXH3_64bits(out_.shape.data(), out_.shape.size() * sizeof(uint64_t));
+    if (!per_row_) {
+      out_.content_hash = XXH3_64bits_digest(whole_state_.get()) ^ shape_seed;
+      return;
+    }
+    out_.content_hash = XXH3_64bits_withSeed(row_hashes_.data(), row_hashes_.size() * 8, shape_seed);
+    std::vector<uint64_t> varied;
+    for (uint64_t r = 0; r < n_rows_; ++r) {
+      if (row_varies_[r]) varied.push_back(row_hashes_[r]);
+    }
+    std::sort(varied.begin(), varied.end());
+    varied.erase(std::unique(varied.begin(), varied.end()), varied.end());
+    out_.n_sketch_rows = varied.size();
+    if (varied.size() > sketch_k) varied.resize(sketch_k);
+    out_.row_sketch = std::move(varied);
+  }
+
+ private:
+  uint64_t CanonicalRow(uint64_t stored) const {
+    return hf_row_ != nullptr && stored < hf_row_->size() ? (*hf_row_)[stored] : stored;
+  }
+
+  void StartRow() {
+    col_ = 0;
+    row_diff_ = 0;
+    slot_ = -1;
+    if (row_ >= n_rows_) return;
+    const uint64_t c = CanonicalRow(row_);
+    auto it = std::lower_bound(out_.sample_rows.begin(), out_.sample_rows.end(), c);
+    if (it != out_.sample_rows.end() && *it == c) slot_ = it - out_.sample_rows.begin();
+  }
+
+  void EndRow() {
+    if (per_row_) {
+      const uint64_t h = row_one_shot_ ? row_hash_ : XXH3_64bits_digest(row_state_.get());
+      const uint64_t c = CanonicalRow(row_);
+      row_hashes_[c] = h;
+      row_varies_[c] = row_diff_ != 0;
+    }
+    ++row_;
+    StartRow();
+  }
+
+  // Canonical bits and statistics of [col_, col_ + n) of the current row.
+  void Segment(const float* v, uint64_t n) {
+    buf_.resize(n);
+    if (n_values_ == 0) tensor_first_ = CanonicalF32Bits(v[0]);
+    if (col_ == 0) row_first_ = CanonicalF32Bits(v[0]);
+    uint32_t diff = 0, tdiff = 0, amax = abs_max_bits_;
+    uint64_t nonfinite = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+      uint32_t u;
+      std::memcpy(&u, &v[i], 4);
+      const bool special = (u & 0x7f800000u) == 0x7f800000u;
+      if (special && (u & 0x007fffffu) != 0) u = 0x7fc00000u;  // one NaN
+      if (u == 0x80000000u) u = 0;                              // -0 -> +0
+      buf_[i] = u;
+      nonfinite += special;
+      diff |= u ^ row_first_;
+      tdiff |= u ^ tensor_first_;
+      const uint32_t a = special ? 0 : (u & 0x7fffffffu);
+      amax = std::max(amax, a);
+    }
+    abs_max_bits_ = amax;
+    row_diff_ |= diff;
+    tensor_varies_ |= tdiff != 0;
+    out_.n_nonfinite += nonfinite;
+    Sums(v, n, nonfinite > 0);
+    Hash(n);
+    Sample(n);
+    n_values_ += n;
+    col_ += n;
+  }
+
+  void Sums(const float* v, uint64_t n, bool has_nonfinite) {
+    float s[8] = {}, q[8] = {};
+    uint64_t i = 0;
+    if (!has_nonfinite) {
+      for (; i + 8 <= n; i += 8) {
+        for (int j = 0; j < 8; ++j) {
+          s[j] += v[i + j];
+          q[j] += v[i + j] * v[i + j];
+        }
+        if ((i & 4095) == 4088) Flush(s, q);
+      }
+    }
+    for (; i < n; ++i) {
+      if (std::isfinite(v[i])) {
+        sum_ += v[i];
+        sumsq_ += static_cast<double>(v[i]) * v[i];
+      }
+    }
+    Flush(s, q);
+  }
+
+  void Flush(float* s, float* q) {
+    for (int j = 0; j < 8; ++j) {
+      sum_ += s[j];
+      sumsq_ += q[j];
+      s[j] = q[j] = 0;
+    }
+  }
+
+  void Hash(uint64_t n) {
+    if (!per_row_) {
+      XXH3_64bits_update(whole_state_.get(), buf_.data(), n * 4);
+      return;
+    }
+    row_one_shot_ = col_ == 0 && n == row_elems_;
+    if (row_one_shot_) {
+      row_hash_ = XXH3_64bits(buf_.data(), n * 4);
+      return;
+    }
+    if (col_ == 0) XXH3_64bits_reset(row_state_.get());
+    XXH3_64bits_update(row_state_.get(), buf_.data(), n * 4);
+  }
+
+  void Sample(uint64_t n) {
+    if (slot_ < 0) return;
+    const auto& cols = out_.sample_cols;
+    auto it = std::lower_bound(cols.begin(), cols.end(), static_cast<uint32_t>(col_));
+    for (; it != cols.end() && *it < col_ + n; ++it) {
+      const size_t j = it - cols.begin();
+      out_.samples[static_cast<size_t>(slot_) * cols.size() + j] = F32ToF16(BitsToF32(buf_[*it - col_]));
+    }
+  }
+
+  TensorFingerprint& out_;
+  const std::vector<uint32_t>* hf_row_;
+  const uint64_t row_elems_, n_rows_;
+  const bool per_row_;
+  XxhState row_state_, whole_state_;
+  std::vector<uint64_t> row_hashes_;  // canonical row order
+  std::vector<uint8_t> row_varies_;
+  std::vector<uint32_t> buf_;
+  uint64_t row_ = 0, col_ = 0, n_values_ = 0;
+  int64_t slot_ = -1;
+  bool row_one_shot_ = false, tensor_varies_ = false;
+  uint64_t row_hash_ = 0;
+  uint32_t row_first_ = 0, tensor_first_ = 0, row_diff_ = 0, abs_max_bits_ = 0;
+  double sum_ = 0, sumsq_ = 0;
+};
+
+// Hash of the stored bytes, for types we cannot convert to f32.
+Status RawHash(const TensorFile& file, const TensorInfo& t, TensorFingerprint* out) {
+  XxhState state(XXH3_createState());
+  XXH3_64bits_reset(state.get());
+  std::vector<std::byte> buf(std::min<uint64_t>(t.n_bytes, 16 << 20));
+  for (uint64_t off = 0; off < t.n_bytes; off += buf.size()) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), t.n_bytes - off));
+    DOKJA_RETURN_IF_ERROR(file.ReadRaw(t, off, n, buf.data()));
+    XXH3_64bits_update(state.get(), buf.data(), n);
+  }
+  out->raw_hash = true;
+  out->content_hash = XXH3_64bits_digest(state.get());
+  return Status::OK();
+}
+
+// hf_row[stored row] for GGUF q/k tensors stored in interleaved rotary order; empty otherwise.
+std::vector<uint32_t> RotaryRows(const Model& m, const CanonicalName& c, const TensorInfo& t) {
+  const bool interleaved =
+      m.weights->format() == TensorFormat::kGguf &&
+      GgufArchHasInterleavedRope(m.weights->metadata().GetString("general.architecture").value_or(""));
+  if (!interleaved || !m.arch || m.arch->head_dim <= 0 || c.component != Component::kText ||
+      (c.role != Role::kAttnQ && c.role != Role::kAttnK) || t.shape.empty()) {
+    return {};
+  }
+  const int64_t heads = c.role == Role::kAttnQ ? m.arch->n_heads : m.arch->n_kv_heads;
+  if (heads * m.arch->head_dim != static_cast<int64_t>(t.shape[0])) return {};
+  return InterleavedToHalfRows(static_cast<int32_t>(heads), static_cast<int32_t>(m.arch->head_dim));
+}
+
+}  // namespace
+
+uint64_t TensorFingerprint::n_elements() const {
+  uint64_t n = 1;
+  for (uint64_t d : shape) n *= d;
+  return n;
+}
+
+uint32_t CanonicalF32Bits(float v) {
+  uint32_t u;
+  std::memcpy(&u, &v, 4);
+  if ((u & 0x7f800000u) == 0x7f800000u && (u & 0x007fffffu) != 0) return 0x7fc00000u;
+  return u == 0x80000000u ? 0 : u;
+}
+
+FingerprintPlan PlanTensor(const std::vector<uint64_t>& shape, const FingerprintOptions& o) {
+  uint64_t n = 1;
+  for (uint64_t d : shape) n *= d;
+  const uint64_t row_elems = shape.empty() ? 1 : shape.back();
+  const uint64_t n_rows = shape.size() <= 1 || row_elems == 0 ? 1 : n / row_elems;
+  FingerprintPlan p;
+  p.sample_rows = std::min<uint64_t>(n_rows, o.sample_rows);
+  p.sample_cols = std::min<uint64_t>(row_elems, o.sample_cols);
+  if (n == 0) p.sample_rows = p.sample_cols = 0;
+  const uint64_t k = std::clamp<uint64_t>(n_rows / std::max(1u, o.sketch_div), o.sketch_min,
+                                          std::max(o.sketch_min, o.sketch_max));
+  p.sketch_k = n_rows > 1 ? std::min(k, n_rows) : 0;
+  return p;
+}
+
+Result<Fingerprint> ComputeFingerprint(const Model& model, const FingerprintOptions& options) {
+  const TensorFile& file = *model.weights;
+  Fingerprint fp;
+  fp.source = model.root;
+  fp.format = std::string(TensorFormatName(file.format()));
+  if (model.arch) fp.architecture = model.arch->architecture;
+  fp.options = options;
+  std::vector<std::string> names;
+  for (const TensorInfo& t : file.tensors()) names.push_back(t.name);
+  const std::vector<CanonicalName> canon = CanonicalizeAll(names);
+  for (size_t i = 0; i < file.tensors().size(); ++i) {
+    const TensorInfo& t = file.tensors()[i];
+    TensorFingerprint tf;
+    tf.name = t.name;
+    tf.canonical = canon[i].ToString();
+    tf.component = ComponentKey(canon[i]);
+    tf.layer = canon[i].layer;
+    tf.role = static_cast<uint8_t>(canon[i].role);
+    tf.dtype = t.dtype;
+    tf.shape = t.shape;
+    fp.n_params += t.n_elements;
+    fp.tensor_bytes += t.n_bytes;
+    if (!Traits(t.dtype).can_dequantize) {
+      DOKJA_RETURN_IF_ERROR(RawHash(file, t, &tf));
+      fp.tensors.push_back(std::move(tf));
+      continue;
+    }
+    const FingerprintPlan plan = PlanTensor(t.shape, options);
+    const std::vector<uint32_t> hf_rows = RotaryRows(model, canon[i], t);
+    TensorDigest digest(t, plan, hf_rows.empty() ? nullptr : &hf_rows, &tf);
+    const uint64_t row = std::max<uint64_t>(1, t.row_elements());
+    const uint64_t chunk = row <= options.chunk_elems ? options.chunk_elems / row * row
+                                                      : options.chunk_elems;
+    if (t.n_elements > 0) {
+      DOKJA_RETURN_IF_ERROR(file.StreamF32(
+          t, [&](const float* v, uint64_t, uint64_t n) { return digest.Consume(v, n); }, chunk));
+    }
+    digest.Finish(plan.sketch_k);
+    fp.tensors.push_back(std::move(tf));
+  }
+  DOKJA_ASSIGN_OR_RETURN(fp.anchors, internal::AnchorEmbeddings(model, canon));
+  return fp;
+}
+
+}  // namespace dokja::audit

@@ -1,0 +1,58 @@
+// The local registry of reference fingerprints (SQLite): what screening
+// checks a candidate against when the references' weights are not at hand.
+//
+// One table, `entries`: name (unique), source, licence, date, an optional
+// local path to the weights (for the deep comparison), and the fingerprint
+// (docs/formats/fingerprint.md) as a blob. Schema version in PRAGMA user_version.
+//
+// Thread-compatible: one Registry per thread (store/sqlite_db.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audit/fingerprint.h"
+#include "base/status.h"
+#include "store/sqlite_db.h"
+
+namespace dokja::audit {
+
+struct RegistryEntry {
+  std::string name;
+  std::string source;        // where the model came from (URL, organisation)
+  std::string licence;
+  std::string date;          // as given; defaults to today (UTC, YYYY-MM-DD)
+  std::string weights_path;  // local weights, may be empty
+  uint64_t n_params = 0;
+  uint64_t fingerprint_bytes = 0;
+};
+
+class Registry final {
+ public:
+  // Opens or creates the registry at `path` (":memory:" for tests).
+  static Result<std::unique_ptr<Registry>> Open(const std::string& path);
+
+  // InvalidArgument when `entry.name` is empty or already registered.
+  Status Add(RegistryEntry entry, const Fingerprint& fp);
+  // Entries by name, without their fingerprints.
+  Result<std::vector<RegistryEntry>> List();
+  // NotFound when no entry has that name.
+  Result<std::pair<RegistryEntry, Fingerprint>> Get(const std::string& name);
+  Status Remove(const std::string& name);
+  // Every entry with its fingerprint, by name; Corrupt names a damaged entry.
+  Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> LoadAll();
+
+  const std::string& path() const { return db_->path(); }
+
+ private:
+  explicit Registry(std::unique_ptr<store::SqliteDb> db) : db_(std::move(db)) {}
+  std::unique_ptr<store::SqliteDb> db_;
+};
+
+// $DOKJA_REGISTRY, else $XDG_DATA_HOME/dokja/registry.db, else
+// ~/.local/share/dokja/registry.db.
+std::string DefaultRegistryPath();
+
+}  // namespace dokja::audit

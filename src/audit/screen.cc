@@ -1,0 +1,255 @@
+#include "audit/screen.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "audit/stats.h"
+#include "base/float_conv.h"
+#include "tensorfile/canonical_name.h"
+
+namespace dokja::audit {
+namespace {
+
+constexpr uint64_t kMinAlignedValues = 16;
+constexpr size_t kMinAnchors = 4;
+
+bool Informative(const TensorFingerprint& t) {
+  return !t.constant && static_cast<Role>(t.role) != Role::kRopeFreqs && t.n_elements() >= 2;
+}
+
+// Each side's sample, prepared without looking at the other side: f16 decoded,
+// each row centred on its own mean, and for embeddings and heads the
+// strongest common row direction removed (docs/audit.md, "Shared low-rank structure").
+std::vector<float> Prepare(const TensorFingerprint& t) {
+  const size_t n_rows = t.sample_rows.size(), n_cols = t.sample_cols.size();
+  std::vector<float> x(t.samples.size());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = F16ToF32(t.samples[i]);
+  if (n_rows < 2 || n_cols < 2) return x;
+  for (size_t r = 0; r < n_rows; ++r) {
+    float* row = &x[r * n_cols];
+    double s = 0;
+    size_t n = 0;
+    for (size_t c = 0; c < n_cols; ++c) {
+      if (std::isfinite(row[c])) s += row[c], ++n;
+    }
+    const float mean = n ? static_cast<float>(s / static_cast<double>(n)) : 0.f;
+    for (size_t c = 0; c < n_cols; ++c) row[c] -= mean;
+  }
+  const Role role = static_cast<Role>(t.role);
+  if ((role != Role::kTokenEmbed && role != Role::kLmHead) || n_rows < 4) return x;
+  std::vector<double> v(n_cols, 1.0 / std::sqrt(static_cast<double>(n_cols))), w(n_cols);
+  for (int iter = 0; iter < 8; ++iter) {
+    std::fill(w.begin(), w.end(), 0.0);
+    for (size_t r = 0; r < n_rows; ++r) {
+      double dot = 0;
+      for (size_t c = 0; c < n_cols; ++c) dot += std::isfinite(x[r * n_cols + c]) ? x[r * n_cols + c] * v[c] : 0;
+      for (size_t c = 0; c < n_cols; ++c) w[c] += std::isfinite(x[r * n_cols + c]) ? dot * x[r * n_cols + c] : 0;
+    }
+    double norm = 0;
+    for (double e : w) norm += e * e;
+    if (norm <= 0) return x;
+    for (size_t c = 0; c < n_cols; ++c) v[c] = w[c] / std::sqrt(norm);
+  }
+  for (size_t r = 0; r < n_rows; ++r) {
+    double dot = 0;
+    for (size_t c = 0; c < n_cols; ++c) dot += std::isfinite(x[r * n_cols + c]) ? x[r * n_cols + c] * v[c] : 0;
+    for (size_t c = 0; c < n_cols; ++c) x[r * n_cols + c] -= static_cast<float>(dot * v[c]);
+  }
+  return x;
+}
+
+// Index pairs (i in a, j in b) of values present in both ascending lists.
+template <typename T>
+std::vector<std::pair<uint32_t, uint32_t>> Intersect(const std::vector<T>& a, const std::vector<T>& b) {
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) ++i;
+    else if (b[j] < a[i]) ++j;
+    else out.emplace_back(static_cast<uint32_t>(i++), static_cast<uint32_t>(j++));
+  }
+  return out;
+}
+
+// The aligned samples of two same-named tensors.
+PairedMoments AlignedMoments(const TensorFingerprint& a, const std::vector<float>& xa,
+                             const TensorFingerprint& b, const std::vector<float>& xb) {
+  PairedMoments m;
+  if (a.row_elements() != b.row_elements()) return m;
+  const auto rows = Intersect(a.sample_rows, b.sample_rows);
+  const auto cols = Intersect(a.sample_cols, b.sample_cols);
+  std::vector<float> va, vb;
+  va.reserve(rows.size() * cols.size());
+  vb.reserve(rows.size() * cols.size());
+  for (const auto& [ra, rb] : rows) {
+    for (const auto& [ca, cb] : cols) {
+      va.push_back(xa[ra * a.sample_cols.size() + ca]);
+      vb.push_back(xb[rb * b.sample_cols.size() + cb]);
+    }
+  }
+  m.Add(va.data(), vb.data(), va.size());
+  return m;
+}
+
+// Sketch hashes in both, and the share of a's rows estimated to be in b's.
+std::pair<uint64_t, double> RowOverlap(const TensorFingerprint& a, const TensorFingerprint& b) {
+  if (a.row_sketch.empty() || b.row_sketch.empty()) return {0, 0.0};
+  auto limit = [](const TensorFingerprint& t) {
+    return t.row_sketch.size() == t.n_sketch_rows ? UINT64_MAX : t.row_sketch.back();
+  };
+  const uint64_t tau = std::min(limit(a), limit(b));
+  uint64_t shared = 0, a_below = 0;
+  size_t j = 0;
+  for (uint64_t h : a.row_sketch) {
+    if (h > tau) break;
+    ++a_below;
+    while (j < b.row_sketch.size() && b.row_sketch[j] < h) ++j;
+    if (j < b.row_sketch.size() && b.row_sketch[j] == h) ++shared;
+  }
+  return {shared, a_below ? static_cast<double>(shared) / static_cast<double>(a_below) : 0.0};
+}
+
+// T over the anchor tokens both models have, or nothing when too few are shared.
+std::optional<PairedMoments> AnchorMoments(const Fingerprint& a, const Fingerprint& b) {
+  std::unordered_map<std::string, const AnchorEmbedding*> by_token;
+  for (const AnchorEmbedding& e : b.anchors) by_token.emplace(e.token, &e);
+  std::vector<float> va, vb;
+  size_t n_common = 0;
+  auto centred = [](const std::vector<uint16_t>& h, std::vector<float>* out) {
+    double s = 0;
+    const size_t start = out->size();
+    for (uint16_t v : h) out->push_back(F16ToF32(v)), s += out->back();
+    const float mean = h.empty() ? 0.f : static_cast<float>(s / static_cast<double>(h.size()));
+    for (size_t i = start; i < out->size(); ++i) (*out)[i] -= mean;
+  };
+  for (const AnchorEmbedding& e : a.anchors) {
+    auto it = by_token.find(e.token);
+    if (it == by_token.end() || it->second->values.size() != e.values.size()) continue;
+    centred(e.values, &va);
+    centred(it->second->values, &vb);
+    ++n_common;
+  }
+  if (n_common < kMinAnchors) return std::nullopt;
+  PairedMoments m;
+  m.Add(va.data(), vb.data(), va.size());
+  return m;
+}
+
+struct PreparedSide {
+  const Fingerprint* fp = nullptr;
+  std::unordered_map<std::string, size_t> by_name;
+  std::vector<std::vector<float>> samples;
+};
+
+PreparedSide PrepareSide(const Fingerprint& fp) {
+  PreparedSide s;
+  s.fp = &fp;
+  s.samples.reserve(fp.tensors.size());
+  for (size_t i = 0; i < fp.tensors.size(); ++i) {
+    s.by_name.emplace(fp.tensors[i].canonical, i);
+    s.samples.push_back(Prepare(fp.tensors[i]));
+  }
+  return s;
+}
+
+std::string Describe(const ScreenEntryResult& e, double alpha) {
+  std::string why;
+  for (const ScreenComponent& c : e.components) {
+    std::string part;
+    if (c.copied) {
+      part = c.component + " COPIED (" + std::to_string(c.n_exact) + "/" + std::to_string(c.n_informative) + " tensors identical)";
+    } else if (c.n_exact > 0 || c.shared_rows > 0) {
+      part = c.component + ": " + std::to_string(c.n_exact) + " identical tensors, " +
+             std::to_string(c.shared_rows) + " shared rows";
+    } else if (c.log10_p <= alpha) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%s related (log10 p %.1f)", c.component.c_str(), c.log10_p);
+      part = buf;
+    }
+    if (!part.empty()) why += (why.empty() ? "" : "; ") + part;
+  }
+  return why.empty() ? "no evidence of relation" : why;
+}
+
+ScreenEntryResult ScreenOne(const PreparedSide& cand, const ScreenTarget& target, uint64_t m,
+                            double alpha) {
+  const PreparedSide ref = PrepareSide(*target.fingerprint);
+  std::unordered_set<uint64_t> hashes;
+  for (const TensorFingerprint& t : ref.fp->tensors) {
+    if (Informative(t)) hashes.insert(t.content_hash);
+  }
+  std::map<std::string, ScreenComponent> comps;
+  std::map<std::string, std::vector<double>> zs;
+  for (size_t i = 0; i < cand.fp->tensors.size(); ++i) {
+    const TensorFingerprint& a = cand.fp->tensors[i];
+    ScreenComponent& c = comps[a.component];
+    c.component = a.component;
+    ++c.n_tensors;
+    if (Informative(a)) {
+      ++c.n_informative;
+      c.n_exact += hashes.count(a.content_hash) ? 1 : 0;
+    }
+    auto it = ref.by_name.find(a.canonical);
+    if (it == ref.by_name.end()) continue;
+    const TensorFingerprint& b = ref.fp->tensors[it->second];
+    const auto [shared, containment] = RowOverlap(a, b);
+    c.shared_rows += shared;
+    c.row_containment = std::max(c.row_containment, containment);
+    const PairedMoments pm = AlignedMoments(a, cand.samples[i], b, ref.samples[it->second]);
+    if (pm.n() < kMinAlignedValues || pm.VarA() <= 0 || pm.VarB() <= 0) continue;
+    ++c.n_paired;
+    c.n_values += pm.n();
+    zs[a.component].push_back(pm.T());
+  }
+  if (auto anchors = AnchorMoments(*cand.fp, *ref.fp); anchors && comps.count("token_embd")) {
+    zs["token_embd"].push_back(anchors->T());
+    comps["token_embd"].n_values += anchors->n();
+  }
+  ScreenEntryResult e;
+  e.name = target.name;
+  e.weights_path = target.weights_path;
+  for (auto& [key, c] : comps) {
+    c.copied = c.n_informative > 0 && c.n_exact == c.n_informative;
+    c.z = StoufferZ(zs[key]);
+    c.log10_p = BonferroniLog10(NormalLog10Upper(c.z), m);
+    e.log10_p = std::min(e.log10_p, c.log10_p);
+    e.suspect |= c.n_exact > 0 || c.shared_rows > 0 || c.log10_p <= alpha;
+    e.components.push_back(c);
+  }
+  e.why = Describe(e, alpha);
+  return e;
+}
+
+bool AnyCopied(const ScreenEntryResult& e) {
+  return std::any_of(e.components.begin(), e.components.end(),
+                     [](const ScreenComponent& c) { return c.copied; });
+}
+
+}  // namespace
+
+Screening ScreenFingerprint(const Fingerprint& candidate, const std::vector<ScreenTarget>& targets,
+                            const ScreenOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Screening s;
+  s.n_entries = options.n_entries ? options.n_entries : targets.size();
+  s.log10_alpha = options.log10_alpha;
+  const PreparedSide cand = PrepareSide(candidate);
+  for (const ScreenTarget& t : targets) {
+    if (t.fingerprint == nullptr) continue;
+    s.entries.push_back(ScreenOne(cand, t, std::max<uint64_t>(1, s.n_entries), options.log10_alpha));
+  }
+  std::stable_sort(s.entries.begin(), s.entries.end(), [](const ScreenEntryResult& a, const ScreenEntryResult& b) {
+    if (a.suspect != b.suspect) return a.suspect;
+    if (AnyCopied(a) != AnyCopied(b)) return AnyCopied(a);
+    return a.log10_p < b.log10_p;
+  });
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return s;
+}
+
+}  // namespace dokja::audit
