@@ -59,15 +59,11 @@ Result<AuditReport> RunScreenedAudit(const std::string& candidate,
                                      const std::vector<std::string>& against,
                                      const std::string& registry_path, CompareOptions options) {
   DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<Registry> registry, Registry::Open(registry_path));
-  DOKJA_ASSIGN_OR_RETURN(auto entries, registry->LoadAll());
   DOKJA_ASSIGN_OR_RETURN(Model cand, OpenModel(io::Env::Default(), candidate));
   DOKJA_ASSIGN_OR_RETURN(Fingerprint fp, ComputeFingerprint(cand));
-  std::vector<ScreenTarget> targets;
-  for (const auto& [entry, efp] : entries) targets.push_back({entry.name, entry.weights_path, &efp});
   ScreenOptions screen_options;
   screen_options.log10_alpha = options.log10_alpha;
-  Screening screening = ScreenFingerprint(fp, targets, screen_options);
-  screening.registry = registry_path;
+  DOKJA_ASSIGN_OR_RETURN(Screening screening, registry->Screen(fp, screen_options));
   std::vector<std::string> refs = against;
   std::vector<const ScreenEntryResult*> unreachable;
   for (const ScreenEntryResult& e : screening.entries) {

@@ -31,8 +31,15 @@ uint64_t MixIndex(uint64_t x, uint64_t seed) {
   return x ^ (x >> 31);
 }
 
-// The k indices in [0, n) with the smallest index hashes, ascending.
-std::vector<uint64_t> BottomIndices(uint64_t n, uint64_t k, uint64_t seed) {
+}  // namespace
+
+uint64_t SampleIndexHash(uint64_t index, bool column) {
+  return MixIndex(index, column ? kColSeed : kRowSeed);
+}
+
+namespace internal {
+
+std::vector<uint64_t> BottomIndices(uint64_t n, uint64_t k, bool column) {
   std::vector<uint64_t> out;
   if (k >= n) {
     for (uint64_t i = 0; i < n; ++i) out.push_back(i);
@@ -41,7 +48,7 @@ std::vector<uint64_t> BottomIndices(uint64_t n, uint64_t k, uint64_t seed) {
   std::vector<std::pair<uint64_t, uint64_t>> heap;  // max-heap on hash
   heap.reserve(k);
   for (uint64_t i = 0; i < n; ++i) {
-    const uint64_t h = MixIndex(i, seed);
+    const uint64_t h = SampleIndexHash(i, column);
     if (heap.size() < k) {
       heap.emplace_back(h, i);
       std::push_heap(heap.begin(), heap.end());
@@ -55,6 +62,12 @@ std::vector<uint64_t> BottomIndices(uint64_t n, uint64_t k, uint64_t seed) {
   std::sort(out.begin(), out.end());
   return out;
 }
+
+}  // namespace internal
+
+namespace {
+
+using internal::BottomIndices;
 
 struct XxhFree {
   void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
@@ -70,8 +83,8 @@ class TensorDigest final {
       : out_(*out), hf_row_(hf_row_of_stored), row_elems_(t.row_elements()),
         n_rows_(t.n_rows()), per_row_(n_rows_ <= kMaxHashedRows),
         row_state_(XXH3_createState()), whole_state_(XXH3_createState()) {
-    out_.sample_rows = BottomIndices(n_rows_, plan.sample_rows, kRowSeed);
-    for (uint64_t c : BottomIndices(row_elems_, plan.sample_cols, kColSeed)) {
+    out_.sample_rows = BottomIndices(n_rows_, plan.sample_rows, false);
+    for (uint64_t c : BottomIndices(row_elems_, plan.sample_cols, true)) {
       out_.sample_cols.push_back(static_cast<uint32_t>(c));
     }
     out_.samples.assign(out_.sample_rows.size() * out_.sample_cols.size(), 0);
@@ -344,7 +357,8 @@ Result<Fingerprint> ComputeFingerprint(const Model& model, const FingerprintOpti
     digest.Finish(plan.sketch_k);
     fp.tensors.push_back(std::move(tf));
   }
-  DOKJA_ASSIGN_OR_RETURN(fp.anchors, internal::AnchorEmbeddings(model, canon));
+  DOKJA_ASSIGN_OR_RETURN(fp.anchors, internal::AnchorEmbeddings(model, canon, options.anchor_cols,
+                                                                 &fp.anchor_cols));
   return fp;
 }
 

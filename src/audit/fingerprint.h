@@ -38,6 +38,7 @@ struct FingerprintOptions {
   uint32_t sketch_min = 64;     // K = clamp(n_rows / sketch_div, sketch_min, sketch_max)
   uint32_t sketch_max = 1024;
   uint32_t sketch_div = 64;
+  uint32_t anchor_cols = 256;   // embedding columns kept per anchor token
   uint64_t chunk_elems = 1 << 20;  // values per read while streaming a tensor
 };
 
@@ -74,7 +75,7 @@ struct TensorFingerprint {
 struct AnchorEmbedding {
   std::string token;   // normalised: a leading "Ġ" or "▁" becomes a space
   uint64_t token_id = 0;
-  std::vector<uint16_t> values;  // f16 bits, the whole embedding row
+  std::vector<uint16_t> values;  // f16 bits at Fingerprint::anchor_cols of the embedding row
 };
 
 struct Fingerprint {
@@ -86,6 +87,9 @@ struct Fingerprint {
   uint64_t tensor_bytes = 0; // stored bytes over all tensors
   FingerprintOptions options;
   std::vector<TensorFingerprint> tensors;
+  // Columns of the embedding kept for anchors (the anchor_cols with the
+  // smallest column-index hashes), ascending; every anchor has one value per column.
+  std::vector<uint32_t> anchor_cols;
   std::vector<AnchorEmbedding> anchors;
 };
 
@@ -97,6 +101,11 @@ struct FingerprintPlan {
   uint64_t sketch_k = 0, sample_rows = 0, sample_cols = 0;
 };
 FingerprintPlan PlanTensor(const std::vector<uint64_t>& shape, const FingerprintOptions& options);
+
+// The hash that ranks row (column = false) or column indices for sampling:
+// a tensor's sampled rows are the R indices in [0, n_rows) with the smallest
+// hashes, so a smaller sample of the same tensor is always a subset.
+uint64_t SampleIndexHash(uint64_t index, bool column);
 
 // The canonical f32 bits of a value: -0 -> +0, any NaN -> 0x7fc00000.
 uint32_t CanonicalF32Bits(float v);

@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <bit>
+#include <cassert>
 #include <cstring>
 #include <fstream>
 
@@ -21,7 +22,7 @@ constexpr uint32_t kMaxString = 4096;
 constexpr uint32_t kMaxDims = 8;
 // The fewest bytes a tensor record can take (3 empty strings and fixed fields).
 constexpr uint64_t kMinTensorBytes = 3 * 4 + 8 + 8 + 8 + 8 + 4 + 8 + 8 + 4 + 4 + 4;
-constexpr uint64_t kMinAnchorBytes = 4 + 8 + 4;
+constexpr uint64_t kMinAnchorBytes = 4 + 8;
 
 class Writer {
  public:
@@ -175,10 +176,9 @@ bool GetTensor(Reader& r, TensorFingerprint* t) {
          GetSamples(r, t);
 }
 
-bool GetAnchor(Reader& r, AnchorEmbedding* a) {
-  uint32_t d = 0;
+bool GetAnchor(Reader& r, AnchorEmbedding* a, uint64_t width) {
   return r.Str(&a->token, "anchor token") && r.Get(&a->token_id, "anchor token id") &&
-         r.Get(&d, "anchor width") && r.Array(&a->values, d, "anchor values");
+         r.Array(&a->values, width, "anchor values");
 }
 
 bool GetBody(Reader& r, Fingerprint* fp) {
@@ -189,6 +189,7 @@ bool GetBody(Reader& r, Fingerprint* fp) {
       !r.Get(&fp->tensor_bytes, "tensor bytes") || !r.Get(&o.sample_rows, "options") ||
       !r.Get(&o.sample_cols, "options") || !r.Get(&o.sketch_min, "options") ||
       !r.Get(&o.sketch_max, "options") || !r.Get(&o.sketch_div, "options") ||
+      !r.Get(&o.anchor_cols, "options") ||
       !r.Get(&n_tensors, "tensor count")) {
     return false;
   }
@@ -197,11 +198,14 @@ bool GetBody(Reader& r, Fingerprint* fp) {
   for (TensorFingerprint& t : fp->tensors) {
     if (!GetTensor(r, &t)) return false;
   }
+  uint32_t n_cols = 0;
+  if (!r.Get(&n_cols, "anchor column count") || !r.Array(&fp->anchor_cols, n_cols, "anchor columns")) return false;
+  if (!StrictlyAscending(fp->anchor_cols, UINT32_MAX)) return r.Fail("anchor columns not ascending");
   if (!r.Get(&n_anchors, "anchor count")) return false;
   if (n_anchors > r.remaining() / kMinAnchorBytes) return r.Fail(std::to_string(n_anchors) + " anchors cannot fit in the bytes left");
   fp->anchors.resize(n_anchors);
   for (AnchorEmbedding& a : fp->anchors) {
-    if (!GetAnchor(r, &a)) return false;
+    if (!GetAnchor(r, &a, n_cols)) return false;
   }
   if (r.remaining() != 0) return r.Fail(std::to_string(r.remaining()) + " trailing bytes");
   return true;
@@ -217,16 +221,18 @@ std::string SerializeFingerprint(const Fingerprint& fp) {
   w.Put<uint64_t>(fp.n_params);
   w.Put<uint64_t>(fp.tensor_bytes);
   for (uint32_t v : {fp.options.sample_rows, fp.options.sample_cols, fp.options.sketch_min,
-                     fp.options.sketch_max, fp.options.sketch_div}) {
+                     fp.options.sketch_max, fp.options.sketch_div, fp.options.anchor_cols}) {
     w.Put<uint32_t>(v);
   }
   w.Put<uint32_t>(static_cast<uint32_t>(fp.tensors.size()));
   for (const TensorFingerprint& t : fp.tensors) PutTensor(w, t);
+  w.Put<uint32_t>(static_cast<uint32_t>(fp.anchor_cols.size()));
+  w.Array(fp.anchor_cols);
   w.Put<uint32_t>(static_cast<uint32_t>(fp.anchors.size()));
   for (const AnchorEmbedding& a : fp.anchors) {
+    assert(a.values.size() == fp.anchor_cols.size());
     w.Str(a.token);
     w.Put<uint64_t>(a.token_id);
-    w.Put<uint32_t>(static_cast<uint32_t>(a.values.size()));
     w.Array(a.values);
   }
   const std::string& body = w.out();

@@ -1,5 +1,6 @@
 #include "audit/registry.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -17,7 +18,8 @@ CREATE TABLE IF NOT EXISTS entries (
   date TEXT NOT NULL,
   weights_path TEXT NOT NULL,
   n_params INTEGER NOT NULL,
-  fingerprint BLOB NOT NULL
+  fingerprint BLOB NOT NULL,
+  digest BLOB NOT NULL
 );
 PRAGMA user_version = 1;
 )";
@@ -86,11 +88,13 @@ Status Registry::Add(RegistryEntry entry, const Fingerprint& fp) {
                                    "' already exists (remove it first)");
   }
   DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement st, db_->Prepare(
-      "INSERT INTO entries (name, source, licence, date, weights_path, n_params, fingerprint) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      "INSERT INTO entries (name, source, licence, date, weights_path, n_params, fingerprint, digest) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   st.Bind(1, entry.name).Bind(2, entry.source).Bind(3, entry.licence).Bind(4, entry.date);
   st.Bind(5, entry.weights_path).Bind(6, static_cast<int64_t>(fp.n_params));
   st.BindBlob(7, blob.data(), blob.size());
+  const std::string digest = SerializeFingerprint(ScreeningDigest(fp));
+  st.BindBlob(8, digest.data(), digest.size());
   return st.Run();
 }
 
@@ -126,14 +130,41 @@ Status Registry::Remove(const std::string& name) {
 }
 
 Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Registry::LoadAll() {
+  return Load("fingerprint");
+}
+
+Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Registry::LoadDigests() {
+  return Load("digest");
+}
+
+Result<Screening> Registry::Screen(const Fingerprint& candidate, ScreenOptions options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  DOKJA_ASSIGN_OR_RETURN(auto digests, LoadDigests());
+  std::vector<ScreenTarget> targets;
+  for (const auto& [entry, fp] : digests) targets.push_back({entry.name, entry.weights_path, &fp});
+  if (options.n_entries == 0) options.n_entries = targets.size();
+  Screening s = ScreenFingerprint(ScreeningDigest(candidate), targets, options);
+  for (ScreenEntryResult& e : s.entries) {
+    if (!WorthFullScreen(e)) continue;
+    DOKJA_ASSIGN_OR_RETURN(auto full, Get(e.name));
+    e = ScreenFingerprint(candidate, {{e.name, e.weights_path, &full.second}}, options).entries.at(0);
+  }
+  SortScreening(&s);
+  s.registry = path();
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return s;
+}
+
+Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Registry::Load(const char* column) {
   DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement st,
-                         db_->Prepare(std::string("SELECT ") + kColumns + ", fingerprint FROM entries ORDER BY name"));
+                         db_->Prepare(std::string("SELECT ") + kColumns + ", " + column + " FROM entries ORDER BY name"));
   std::vector<std::pair<RegistryEntry, Fingerprint>> out;
   while (true) {
     DOKJA_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
     RegistryEntry e = EntryFromRow(st);
-    DOKJA_ASSIGN_OR_RETURN(Fingerprint fp, ParseFingerprint(st.ColumnBlob(7), path() + " entry '" + e.name + "'"));
+    DOKJA_ASSIGN_OR_RETURN(Fingerprint fp, ParseFingerprint(st.ColumnBlob(7), path() + " entry '" +
+                                                                  e.name + "' (" + column + ")"));
     out.emplace_back(std::move(e), std::move(fp));
   }
   return out;

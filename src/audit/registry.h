@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "audit/fingerprint.h"
+#include "audit/screen.h"
 #include "base/status.h"
 #include "store/sqlite_db.h"
 
@@ -43,11 +44,21 @@ class Registry final {
   Status Remove(const std::string& name);
   // Every entry with its fingerprint, by name; Corrupt names a damaged entry.
   Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> LoadAll();
+  // Every entry with its screening digest (ScreeningDigest), by name.
+  Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> LoadDigests();
+
+  // Two-stage screening of `candidate` against every entry: the digests
+  // first, then the full fingerprints of the entries WorthFullScreen picks
+  // (their results replace the first stage's). Bonferroni over all entries;
+  // `seconds` counts the loading too.
+  Result<Screening> Screen(const Fingerprint& candidate, ScreenOptions options = {});
 
   const std::string& path() const { return db_->path(); }
 
  private:
   explicit Registry(std::unique_ptr<store::SqliteDb> db) : db_(std::move(db)) {}
+  // Entries with the fingerprint blob held in `column` ("fingerprint" or "digest").
+  Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Load(const char* column);
   std::unique_ptr<store::SqliteDb> db_;
 };
 

@@ -230,7 +230,72 @@ bool AnyCopied(const ScreenEntryResult& e) {
                      [](const ScreenComponent& c) { return c.copied; });
 }
 
+// The positions of `idx` with the k smallest index hashes, ascending by index.
+template <typename T>
+std::vector<size_t> SmallestByHash(const std::vector<T>& idx, size_t k, bool column) {
+  std::vector<size_t> pos(idx.size());
+  for (size_t i = 0; i < pos.size(); ++i) pos[i] = i;
+  if (pos.size() <= k) return pos;
+  std::nth_element(pos.begin(), pos.begin() + static_cast<ptrdiff_t>(k), pos.end(), [&](size_t a, size_t b) {
+    return SampleIndexHash(idx[a], column) < SampleIndexHash(idx[b], column);
+  });
+  pos.resize(k);
+  std::sort(pos.begin(), pos.end());
+  return pos;
+}
+
+TensorFingerprint DigestTensor(const TensorFingerprint& t) {
+  TensorFingerprint d = t;
+  d.name.clear();
+  if (d.row_sketch.size() > kDigestSketch) d.row_sketch.resize(kDigestSketch);
+  const auto rows = SmallestByHash(t.sample_rows, kDigestSide, false);
+  const auto cols = SmallestByHash(t.sample_cols, kDigestSide, true);
+  d.sample_rows.clear();
+  d.sample_cols.clear();
+  d.samples.clear();
+  for (size_t r : rows) d.sample_rows.push_back(t.sample_rows[r]);
+  for (size_t c : cols) d.sample_cols.push_back(t.sample_cols[c]);
+  for (size_t r : rows) {
+    for (size_t c : cols) d.samples.push_back(t.samples[r * t.sample_cols.size() + c]);
+  }
+  return d;
+}
+
 }  // namespace
+
+Fingerprint ScreeningDigest(const Fingerprint& fp) {
+  Fingerprint d;
+  d.source = fp.source;
+  d.format = fp.format;
+  d.architecture = fp.architecture;
+  d.n_params = fp.n_params;
+  d.tensor_bytes = fp.tensor_bytes;
+  d.options = fp.options;
+  d.tensors.reserve(fp.tensors.size());
+  for (const TensorFingerprint& t : fp.tensors) d.tensors.push_back(DigestTensor(t));
+  const auto cols = SmallestByHash(fp.anchor_cols, kDigestSide * kDigestSide, true);
+  for (size_t c : cols) d.anchor_cols.push_back(fp.anchor_cols[c]);
+  for (const AnchorEmbedding& a : fp.anchors) {
+    AnchorEmbedding b{a.token, a.token_id, {}};
+    for (size_t c : cols) b.values.push_back(a.values[c]);
+    d.anchors.push_back(std::move(b));
+  }
+  return d;
+}
+
+void SortScreening(Screening* s) {
+  std::stable_sort(s->entries.begin(), s->entries.end(), [](const ScreenEntryResult& a, const ScreenEntryResult& b) {
+    if (a.suspect != b.suspect) return a.suspect;
+    if (AnyCopied(a) != AnyCopied(b)) return AnyCopied(a);
+    return a.log10_p < b.log10_p;
+  });
+}
+
+bool WorthFullScreen(const ScreenEntryResult& e) {
+  return std::any_of(e.components.begin(), e.components.end(), [](const ScreenComponent& c) {
+    return c.n_exact > 0 || c.shared_rows > 0 || c.z >= 3.0;
+  });
+}
 
 Screening ScreenFingerprint(const Fingerprint& candidate, const std::vector<ScreenTarget>& targets,
                             const ScreenOptions& options) {
@@ -243,11 +308,7 @@ Screening ScreenFingerprint(const Fingerprint& candidate, const std::vector<Scre
     if (t.fingerprint == nullptr) continue;
     s.entries.push_back(ScreenOne(cand, t, std::max<uint64_t>(1, s.n_entries), options.log10_alpha));
   }
-  std::stable_sort(s.entries.begin(), s.entries.end(), [](const ScreenEntryResult& a, const ScreenEntryResult& b) {
-    if (a.suspect != b.suspect) return a.suspect;
-    if (AnyCopied(a) != AnyCopied(b)) return AnyCopied(a);
-    return a.log10_p < b.log10_p;
-  });
+  SortScreening(&s);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;
 }

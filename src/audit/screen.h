@@ -77,4 +77,21 @@ struct ScreenTarget {
 Screening ScreenFingerprint(const Fingerprint& candidate, const std::vector<ScreenTarget>& targets,
                             const ScreenOptions& options = {});
 
+// Orders entries as Screening::entries documents.
+void SortScreening(Screening* s);
+
+// The first screening stage's smaller fingerprint (kept beside the full one in
+// the registry): per tensor the kDigestSide x kDigestSide sample positions
+// with the smallest index hashes (a subset of the full sample, by the nesting
+// of SampleIndexHash), the kDigestSketch smallest sketch hashes (a valid
+// bottom-k of its own), and anchors at their kDigestSide^2 smallest-hash
+// columns; stored names are dropped (canonical names stay).
+inline constexpr uint32_t kDigestSide = 8;
+inline constexpr uint32_t kDigestSketch = 16;
+Fingerprint ScreeningDigest(const Fingerprint& fp);
+
+// Whether a first-stage result deserves the full fingerprints: an exact or
+// row match, or some component with uncorrected z >= 3.
+bool WorthFullScreen(const ScreenEntryResult& e);
+
 }  // namespace dokja::audit

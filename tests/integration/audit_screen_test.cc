@@ -123,6 +123,28 @@ TEST_F(AuditScreen, DerivedPairsAreSuspectsAndIndependentPairsAreNot) {
   EXPECT_GT(strongest_independent, -6.0);
 }
 
+TEST_F(AuditScreen, TwoStageRegistryScreeningFlagsTheSamePairs) {
+  std::set<std::string> refs;
+  for (const auto& e : (*manifest_)["expected"]) refs.insert(e["reference"].get<std::string>());
+  for (const auto& e : (*manifest_)["expected"]) {
+    const std::string model = e["model"], ref = e["reference"];
+    if (model == "obfuscated_s1") continue;
+    auto reg = Registry::Open(":memory:");
+    ASSERT_TRUE(reg.ok());
+    for (const std::string& r : refs) {
+      if (r == model) continue;
+      ASSERT_TRUE((*reg)->Add({r, "", "", "", ""}, fps_->at(r)).ok());
+    }
+    auto two_stage = (*reg)->Screen(fps_->at(model));
+    ASSERT_TRUE(two_stage.ok()) << two_stage.status().ToString();
+    bool is_related = false;
+    for (const auto& [component, v] : e["verdicts"].items()) is_related |= v.is_string() && v != "ORIGINAL";
+    const ScreenEntryResult* r = EntryFor(*two_stage, ref);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->suspect, is_related) << model << " vs " << ref << ": " << r->why;
+  }
+}
+
 TEST_F(AuditScreen, FrozenVisionEncoderIsCopiedByContentHash) {
   const auto registry = Registered();
   std::vector<ScreenTarget> targets;

@@ -88,8 +88,10 @@ std::string NormaliseToken(const std::string& token) {
 }
 
 Result<std::vector<AnchorEmbedding>> AnchorEmbeddings(const Model& model,
-                                                      const std::vector<CanonicalName>& canon) {
+                                                      const std::vector<CanonicalName>& canon,
+                                                      uint32_t n_cols, std::vector<uint32_t>* cols) {
   std::vector<AnchorEmbedding> out;
+  cols->clear();
   const TensorInfo* embd = nullptr;
   for (size_t i = 0; i < canon.size(); ++i) {
     if (canon[i].component == Component::kText && canon[i].role == Role::kTokenEmbed &&
@@ -108,6 +110,10 @@ Result<std::vector<AnchorEmbedding>> AnchorEmbeddings(const Model& model,
     ids = IdsFromGguf(model.weights->metadata());
   }
   const uint64_t d = embd->row_elements();
+  if (ids.empty()) return out;
+  for (uint64_t c : BottomIndices(d, n_cols, true)) {
+    cols->push_back(static_cast<uint32_t>(c));
+  }
   std::vector<float> row(d);
   for (const auto& [token, id] : ids) {
     if (id >= embd->n_rows()) continue;
@@ -115,8 +121,8 @@ Result<std::vector<AnchorEmbedding>> AnchorEmbeddings(const Model& model,
     AnchorEmbedding a;
     a.token = token;
     a.token_id = id;
-    a.values.reserve(d);
-    for (float v : row) a.values.push_back(F32ToF16(v));
+    a.values.reserve(cols->size());
+    for (uint32_t c : *cols) a.values.push_back(F32ToF16(BitsToF32(CanonicalF32Bits(row[c]))));
     out.push_back(std::move(a));
   }
   return out;
