@@ -13,7 +13,8 @@
 // against `cat` of the same file (target >= 0.90 of cat's throughput), the
 // fingerprint sizes of 7B- and 70B-shaped Llamas, and screening one 7B-shaped
 // fingerprint against --entries (1,000) registry entries (target <= 1 s).
-// --skip-compare leaves out the deep comparison.
+// --skip-compare leaves out the deep comparison; --screen-only runs only the
+// parts that need no generated weights (sizes and screening).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -88,7 +89,7 @@ dokja::Status WriteModel(const std::string& dir, const Shape& s, uint64_t seed) 
 int main(int argc, char** argv) {
   Shape s;
   std::string dir = "/tmp";
-  bool keep = false, skip_compare = false;
+  bool keep = false, skip_compare = false, screen_only = false;
   int entries = 1000;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -100,11 +101,16 @@ int main(int argc, char** argv) {
     else if (a == "--dir") dir = next();
     else if (a == "--keep") keep = true;
     else if (a == "--skip-compare") skip_compare = true;
+    else if (a == "--screen-only") screen_only = true;
     else if (a == "--entries") entries = std::atoi(next().c_str());
     else {
-      std::fprintf(stderr, "usage: audit [--layers N] [--d N] [--ff N] [--vocab N] [--dir D] [--keep] [--skip-compare] [--entries N]\n");
+      std::fprintf(stderr, "usage: audit [--layers N] [--d N] [--ff N] [--vocab N] [--dir D] [--keep] [--skip-compare] [--screen-only] [--entries N]\n");
       return 2;
     }
+  }
+  if (screen_only) {
+    dokja::bench::PrintFingerprintSizes();
+    return dokja::bench::BenchScreening(dir, entries);
   }
   const std::string a = dir + "/dokja_bench_audit_a", b = dir + "/dokja_bench_audit_b";
   auto g0 = Clock::now();

@@ -75,12 +75,17 @@ inline audit::Fingerprint SyntheticFingerprint(const LlamaShape& s, uint64_t see
   }
   add("text.output_norm.weight", "text", -1, Role::kOutputNorm, {s.d});
   add("text.lm_head.weight", "lm_head", -1, Role::kLmHead, {s.vocab, s.d});
-  // 100 anchor tokens of width d.
+  // 100 anchor tokens at 256 columns.
+  for (uint32_t c = 0; c < std::min<uint64_t>(s.d, fp.options.anchor_cols); ++c) {
+    fp.anchor_cols.push_back(static_cast<uint32_t>(c * (s.d / std::min<uint64_t>(s.d, fp.options.anchor_cols))));
+  }
   for (int i = 0; i < 100; ++i) {
     audit::AnchorEmbedding a;
     a.token = "anchor" + std::to_string(i);
     a.token_id = static_cast<uint64_t>(i);
-    a.values.assign(s.d, F32ToF16(0.01f * static_cast<float>(i % 7)));
+    for (size_t c = 0; c < fp.anchor_cols.size(); ++c) {
+      a.values.push_back(F32ToF16(static_cast<float>(static_cast<int64_t>(NextRandom(&state) % 2001) - 1000) * 4e-5f));
+    }
     fp.anchors.push_back(std::move(a));
   }
   return fp;
@@ -148,7 +153,12 @@ inline int BenchScreening(const std::string& dir, int n_entries) {
   }
   auto reg = audit::Registry::Open(db);
   if (!reg.ok()) return 1;
+  const auto l0 = Clock::now();
+  if (!(*reg)->LoadDigests().ok()) return 1;
+  std::printf("[loading the 1,000 digests alone: %.3f s]\n", Seconds(l0, Clock::now()));
+  const auto s0 = Clock::now();
   auto screened = (*reg)->Screen(cand);
+  std::printf("[Screen() wall: %.3f s]\n", Seconds(s0, Clock::now()));
   if (!screened.ok()) {
     std::fprintf(stderr, "bench/audit: %s\n", screened.status().ToString().c_str());
     return 1;

@@ -4,12 +4,16 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "audit/compare.h"
 #include "audit/internal/anchors.h"
+#include "audit/internal/readahead.h"
 #include "base/float_conv.h"
 #include "tensorfile/canonical_name.h"
 #include "tensorfile/rotary_layout.h"
@@ -74,6 +78,36 @@ struct XxhFree {
 };
 using XxhState = std::unique_ptr<XXH3_state_t, XxhFree>;
 
+struct SegmentBits {
+  uint32_t row_diff = 0, tensor_diff = 0;  // OR of (bits ^ first bits)
+  uint64_t n_special = 0;                  // NaN or infinite
+  int32_t abs_max_bits = 0;                // largest |finite value|, as bits
+};
+
+// out[i] = CanonicalF32Bits(v[i]); plain loops over locals so they vectorise.
+SegmentBits CanonicaliseSegment(const float* __restrict v, uint32_t* __restrict out, uint64_t n,
+                                uint32_t row_first, uint32_t tensor_first) {
+  uint32_t d = 0, td = 0, sp = 0;
+  int32_t am = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint32_t u;
+    std::memcpy(&u, &v[i], 4);
+    // Branch-free masks (the selects' ternary form does not vectorise).
+    const uint32_t special = (u & 0x7f800000u) == 0x7f800000u;
+    const uint32_t nan_mask = 0u - (special & ((u & 0x007fffffu) != 0));
+    u = (u & ~nan_mask) | (0x7fc00000u & nan_mask);          // one NaN
+    u &= 0u - static_cast<uint32_t>(u != 0x80000000u);      // -0 -> +0
+    out[i] = u;
+    d |= u ^ row_first;
+    td |= u ^ tensor_first;
+    sp += special;
+    // |x| bits order like |x| for finite x; specials count as 0.
+    const int32_t a = static_cast<int32_t>(u & 0x7fffffffu & (special - 1u));
+    am = a > am ? a : am;
+  }
+  return {d, td, sp, am};
+}
+
 // Hashes, sketches, samples and summarises one tensor as its values stream by.
 // Thread-compatible.
 class TensorDigest final {
@@ -114,7 +148,7 @@ class TensorDigest final {
       out_.mean = sum_ / static_cast<double>(finite);
       out_.stddev = std::sqrt(std::max(0.0, sumsq_ / static_cast<double>(finite) - out_.mean * out_.mean));
     }
-    out_.abs_max = BitsToF32(abs_max_bits_);
+    out_.abs_max = abs_max_;
     const uint64_t shape_seed = XXH3_64bits(out_.shape.data(), out_.shape.size() * sizeof(uint64_t));
     if (!per_row_) {
       out_.content_hash = XXH3_64bits_digest(whole_state_.get()) ^ shape_seed;
@@ -163,49 +197,44 @@ class TensorDigest final {
     buf_.resize(n);
     if (n_values_ == 0) tensor_first_ = CanonicalF32Bits(v[0]);
     if (col_ == 0) row_first_ = CanonicalF32Bits(v[0]);
-    uint32_t diff = 0, tdiff = 0, amax = abs_max_bits_;
-    uint64_t nonfinite = 0;
-    for (uint64_t i = 0; i < n; ++i) {
-      uint32_t u;
-      std::memcpy(&u, &v[i], 4);
-      const bool special = (u & 0x7f800000u) == 0x7f800000u;
-      if (special && (u & 0x007fffffu) != 0) u = 0x7fc00000u;  // one NaN
-      if (u == 0x80000000u) u = 0;                              // -0 -> +0
-      buf_[i] = u;
-      nonfinite += special;
-      diff |= u ^ row_first_;
-      tdiff |= u ^ tensor_first_;
-      const uint32_t a = special ? 0 : (u & 0x7fffffffu);
-      amax = std::max(amax, a);
+    const SegmentBits bits = CanonicaliseSegment(v, buf_.data(), n, row_first_, tensor_first_);
+    row_diff_ |= bits.row_diff;
+    tensor_varies_ |= bits.tensor_diff != 0;
+    out_.n_nonfinite += bits.n_special;
+    abs_max_ = std::max(abs_max_, BitsToF32(static_cast<uint32_t>(bits.abs_max_bits)));
+    if (bits.n_special == 0) {
+      FiniteSums(v, n);
+    } else {
+      for (uint64_t i = 0; i < n; ++i) {
+        if (!std::isfinite(v[i])) continue;
+        sum_ += v[i];
+        sumsq_ += static_cast<double>(v[i]) * v[i];
+      }
     }
-    abs_max_bits_ = amax;
-    row_diff_ |= diff;
-    tensor_varies_ |= tdiff != 0;
-    out_.n_nonfinite += nonfinite;
-    Sums(v, n, nonfinite > 0);
     Hash(n);
     Sample(n);
     n_values_ += n;
     col_ += n;
   }
 
-  void Sums(const float* v, uint64_t n, bool has_nonfinite) {
+  // Sums of values (all finite) in 8 float lanes (vectorised), flushed to double.
+  void FiniteSums(const float* v, uint64_t n) {
     float s[8] = {}, q[8] = {};
     uint64_t i = 0;
-    if (!has_nonfinite) {
-      for (; i + 8 <= n; i += 8) {
+    for (uint64_t block = 0; block < n; block += 2048) {  // keep float partial sums short
+      const uint64_t end = std::min(n, block + 2048) / 8 * 8;
+      for (; i < end; i += 8) {
         for (int j = 0; j < 8; ++j) {
-          s[j] += v[i + j];
-          q[j] += v[i + j] * v[i + j];
+          const float x = v[i + j];
+          s[j] += x;
+          q[j] += x * x;
         }
-        if ((i & 4095) == 4088) Flush(s, q);
       }
+      Flush(s, q);
     }
     for (; i < n; ++i) {
-      if (std::isfinite(v[i])) {
-        sum_ += v[i];
-        sumsq_ += static_cast<double>(v[i]) * v[i];
-      }
+      s[0] += v[i];
+      q[0] += v[i] * v[i];
     }
     Flush(s, q);
   }
@@ -254,7 +283,8 @@ class TensorDigest final {
   int64_t slot_ = -1;
   bool row_one_shot_ = false, tensor_varies_ = false;
   uint64_t row_hash_ = 0;
-  uint32_t row_first_ = 0, tensor_first_ = 0, row_diff_ = 0, abs_max_bits_ = 0;
+  uint32_t row_first_ = 0, tensor_first_ = 0, row_diff_ = 0;
+  float abs_max_ = 0;
   double sum_ = 0, sumsq_ = 0;
 };
 
@@ -317,6 +347,46 @@ FingerprintPlan PlanTensor(const std::vector<uint64_t>& shape, const Fingerprint
   return p;
 }
 
+namespace {
+
+// Fingerprints tensor i into *tf; `progress` counts tensor bytes done (all threads).
+Status FingerprintTensor(const Model& model, const CanonicalName& canon, const TensorInfo& t,
+                         const FingerprintOptions& options, internal::ReadAhead& read_ahead,
+                         std::atomic<uint64_t>& progress, TensorFingerprint* tf) {
+  const TensorFile& file = *model.weights;
+  tf->name = t.name;
+  tf->canonical = canon.ToString();
+  tf->component = ComponentKey(canon);
+  tf->layer = canon.layer;
+  tf->role = static_cast<uint8_t>(canon.role);
+  tf->dtype = t.dtype;
+  tf->shape = t.shape;
+  if (!Traits(t.dtype).can_dequantize) {
+    DOKJA_RETURN_IF_ERROR(RawHash(file, t, tf));
+    read_ahead.Advance(progress += t.n_bytes);
+    return Status::OK();
+  }
+  const FingerprintPlan plan = PlanTensor(t.shape, options);
+  const std::vector<uint32_t> hf_rows = RotaryRows(model, canon, t);
+  TensorDigest digest(t, plan, hf_rows.empty() ? nullptr : &hf_rows, tf);
+  const uint64_t row = std::max<uint64_t>(1, t.row_elements());
+  const uint64_t chunk = row <= options.chunk_elems ? options.chunk_elems / row * row : options.chunk_elems;
+  const uint64_t bytes_per_chunk = t.n_elements ? t.n_bytes / t.n_elements * chunk : 0;
+  if (t.n_elements > 0) {
+    DOKJA_RETURN_IF_ERROR(file.StreamF32(
+        t,
+        [&](const float* v, uint64_t, uint64_t n) {
+          read_ahead.Advance(progress += bytes_per_chunk);
+          return digest.Consume(v, n);
+        },
+        chunk));
+  }
+  digest.Finish(plan.sketch_k);
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<Fingerprint> ComputeFingerprint(const Model& model, const FingerprintOptions& options) {
   const TensorFile& file = *model.weights;
   Fingerprint fp;
@@ -325,37 +395,39 @@ Result<Fingerprint> ComputeFingerprint(const Model& model, const FingerprintOpti
   if (model.arch) fp.architecture = model.arch->architecture;
   fp.options = options;
   std::vector<std::string> names;
-  for (const TensorInfo& t : file.tensors()) names.push_back(t.name);
-  const std::vector<CanonicalName> canon = CanonicalizeAll(names);
-  for (size_t i = 0; i < file.tensors().size(); ++i) {
-    const TensorInfo& t = file.tensors()[i];
-    TensorFingerprint tf;
-    tf.name = t.name;
-    tf.canonical = canon[i].ToString();
-    tf.component = ComponentKey(canon[i]);
-    tf.layer = canon[i].layer;
-    tf.role = static_cast<uint8_t>(canon[i].role);
-    tf.dtype = t.dtype;
-    tf.shape = t.shape;
+  for (const TensorInfo& t : file.tensors()) {
+    names.push_back(t.name);
     fp.n_params += t.n_elements;
     fp.tensor_bytes += t.n_bytes;
-    if (!Traits(t.dtype).can_dequantize) {
-      DOKJA_RETURN_IF_ERROR(RawHash(file, t, &tf));
-      fp.tensors.push_back(std::move(tf));
-      continue;
-    }
-    const FingerprintPlan plan = PlanTensor(t.shape, options);
-    const std::vector<uint32_t> hf_rows = RotaryRows(model, canon[i], t);
-    TensorDigest digest(t, plan, hf_rows.empty() ? nullptr : &hf_rows, &tf);
-    const uint64_t row = std::max<uint64_t>(1, t.row_elements());
-    const uint64_t chunk = row <= options.chunk_elems ? options.chunk_elems / row * row
-                                                      : options.chunk_elems;
-    if (t.n_elements > 0) {
-      DOKJA_RETURN_IF_ERROR(file.StreamF32(
-          t, [&](const float* v, uint64_t, uint64_t n) { return digest.Consume(v, n); }, chunk));
-    }
-    digest.Finish(plan.sketch_k);
-    fp.tensors.push_back(std::move(tf));
+  }
+  const std::vector<CanonicalName> canon = CanonicalizeAll(names);
+  fp.tensors.resize(file.tensors().size());
+  {
+    internal::ReadAhead read_ahead(file, options.read_ahead_bytes);
+    std::atomic<uint64_t> progress{0};
+    std::atomic<size_t> next{0};
+    std::mutex mu;
+    Status first_error;  // guarded by mu
+    // Workers take tensors in file order, so together they read the file front to back.
+    auto work = [&] {
+      for (size_t i = next++; i < fp.tensors.size(); i = next++) {
+        Status s = FingerprintTensor(model, canon[i], file.tensors()[i], options, read_ahead, progress,
+                                     &fp.tensors[i]);
+        if (!s.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (first_error.ok()) first_error = s;
+          next = fp.tensors.size();
+        }
+      }
+    };
+    const unsigned n_threads = options.threads
+                                   ? options.threads
+                                   : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    std::vector<std::thread> workers;
+    for (unsigned k = 1; k < n_threads; ++k) workers.emplace_back(work);
+    work();
+    for (std::thread& w : workers) w.join();
+    DOKJA_RETURN_IF_ERROR(first_error);
   }
   DOKJA_ASSIGN_OR_RETURN(fp.anchors, internal::AnchorEmbeddings(model, canon, options.anchor_cols,
                                                                  &fp.anchor_cols));

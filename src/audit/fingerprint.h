@@ -39,7 +39,14 @@ struct FingerprintOptions {
   uint32_t sketch_max = 1024;
   uint32_t sketch_div = 64;
   uint32_t anchor_cols = 256;   // embedding columns kept per anchor token
-  uint64_t chunk_elems = 1 << 20;  // values per read while streaming a tensor
+  // Values per read while streaming a tensor (rounded to whole rows): small
+  // enough that the f32 chunk stays in L2 between the conversion and the hash.
+  uint64_t chunk_elems = 1 << 16;
+  // Threads fingerprinting tensors side by side; 0: the hardware's, at most 8.
+  // The result does not depend on it.
+  uint32_t threads = 0;
+  // How far ahead of the reader the page cache is filled (posix_fadvise).
+  uint64_t read_ahead_bytes = 512ull << 20;
 };
 
 struct TensorFingerprint {
@@ -93,7 +100,8 @@ struct Fingerprint {
   std::vector<AnchorEmbedding> anchors;
 };
 
-// Reads every tensor once, in file order, by sequential pread.
+// Reads every tensor once by pread, the threads taking tensors in file order
+// (so the file is read front to back), with the page cache filled ahead.
 Result<Fingerprint> ComputeFingerprint(const Model& model, const FingerprintOptions& options = {});
 
 // Sizes a tensor's sketch and sample for `shape` (the same rule ComputeFingerprint uses).

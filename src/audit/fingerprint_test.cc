@@ -70,6 +70,33 @@ TEST(Fingerprint, RoundTripsThroughItsFileFormat) {
   EXPECT_GT(embd->stddev, 0.0);
 }
 
+TEST(Fingerprint, TheResultDoesNotDependOnThreadsOrChunkSize) {
+  auto m = OpenModel(io::Env::Default(), kFixtures + "/layer_dup_s1");
+  ASSERT_TRUE(m.ok());
+  FingerprintOptions one;
+  one.threads = 1;
+  FingerprintOptions many;
+  many.threads = 5;
+  many.chunk_elems = 100;  // rows of 64 and 128 values: chunks end mid-row
+  auto a = ComputeFingerprint(*m, one);
+  auto b = ComputeFingerprint(*m, many);
+  ASSERT_TRUE(a.ok() && b.ok());
+  b->options = a->options;
+  ASSERT_EQ(a->tensors.size(), b->tensors.size());
+  for (size_t i = 0; i < a->tensors.size(); ++i) {
+    const TensorFingerprint& x = a->tensors[i];
+    const TensorFingerprint& y = b->tensors[i];
+    EXPECT_EQ(x.content_hash, y.content_hash) << x.name;
+    EXPECT_EQ(x.row_sketch, y.row_sketch) << x.name;
+    EXPECT_EQ(x.samples, y.samples) << x.name;
+    EXPECT_EQ(x.constant, y.constant) << x.name;
+    EXPECT_EQ(x.abs_max, y.abs_max) << x.name;
+    // Sums are accumulated per chunk, so they may differ in the last bits.
+    EXPECT_NEAR(x.mean, y.mean, 1e-6 * (1 + std::fabs(x.mean))) << x.name;
+    EXPECT_NEAR(x.stddev, y.stddev, 1e-6 * x.stddev) << x.name;
+  }
+}
+
 TEST(Fingerprint, SamplesAreTheStoredValuesAtTheListedPositions) {
   auto m = OpenModel(io::Env::Default(), kFixtures + "/base_s1");
   ASSERT_TRUE(m.ok());

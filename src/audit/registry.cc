@@ -18,7 +18,10 @@ CREATE TABLE IF NOT EXISTS entries (
   date TEXT NOT NULL,
   weights_path TEXT NOT NULL,
   n_params INTEGER NOT NULL,
-  fingerprint BLOB NOT NULL,
+  fingerprint BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS digests (
+  name TEXT PRIMARY KEY NOT NULL,
   digest BLOB NOT NULL
 );
 PRAGMA user_version = 1;
@@ -88,14 +91,23 @@ Status Registry::Add(RegistryEntry entry, const Fingerprint& fp) {
                                    "' already exists (remove it first)");
   }
   DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement st, db_->Prepare(
-      "INSERT INTO entries (name, source, licence, date, weights_path, n_params, fingerprint, digest) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+      "INSERT INTO entries (name, source, licence, date, weights_path, n_params, fingerprint) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
   st.Bind(1, entry.name).Bind(2, entry.source).Bind(3, entry.licence).Bind(4, entry.date);
   st.Bind(5, entry.weights_path).Bind(6, static_cast<int64_t>(fp.n_params));
   st.BindBlob(7, blob.data(), blob.size());
   const std::string digest = SerializeFingerprint(ScreeningDigest(fp));
-  st.BindBlob(8, digest.data(), digest.size());
-  return st.Run();
+  DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement dst, db_->Prepare("INSERT INTO digests (name, digest) VALUES (?, ?)"));
+  dst.Bind(1, entry.name);
+  dst.BindBlob(2, digest.data(), digest.size());
+  DOKJA_RETURN_IF_ERROR(db_->Begin());
+  Status s = st.Run();
+  if (s.ok()) s = dst.Run();
+  if (!s.ok()) {
+    (void)db_->Rollback();
+    return s;
+  }
+  return db_->Commit();
 }
 
 Result<std::vector<RegistryEntry>> Registry::List() {
@@ -123,18 +135,30 @@ Result<std::pair<RegistryEntry, Fingerprint>> Registry::Get(const std::string& n
 
 Status Registry::Remove(const std::string& name) {
   DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement st, db_->Prepare("DELETE FROM entries WHERE name = ?"));
+  DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement dst, db_->Prepare("DELETE FROM digests WHERE name = ?"));
   st.Bind(1, name);
-  DOKJA_RETURN_IF_ERROR(st.Run());
-  if (db_->Changes() == 0) return Status::NotFound("registry " + path() + ": no entry named '" + name + "'");
-  return Status::OK();
+  dst.Bind(1, name);
+  DOKJA_RETURN_IF_ERROR(db_->Begin());
+  Status s = st.Run();
+  const bool found = s.ok() && db_->Changes() > 0;
+  if (s.ok()) s = dst.Run();
+  if (!s.ok() || !found) {
+    (void)db_->Rollback();
+    return s.ok() ? Status::NotFound("registry " + path() + ": no entry named '" + name + "'") : s;
+  }
+  return db_->Commit();
 }
 
 Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Registry::LoadAll() {
-  return Load("fingerprint");
+  return Load("SELECT " + std::string(kColumns) + ", fingerprint FROM entries ORDER BY name", "fingerprint");
 }
 
+// The digests live in their own table: SQLite reaches a column by walking the
+// row's payload, so a digest stored after the fingerprint would cost reading it.
 Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Registry::LoadDigests() {
-  return Load("digest");
+  return Load("SELECT name, source, licence, date, weights_path, n_params, length(fingerprint), "
+              "(SELECT digest FROM digests d WHERE d.name = e.name) FROM entries e ORDER BY name",
+              "digest");
 }
 
 Result<Screening> Registry::Screen(const Fingerprint& candidate, ScreenOptions options) {
@@ -155,9 +179,9 @@ Result<Screening> Registry::Screen(const Fingerprint& candidate, ScreenOptions o
   return s;
 }
 
-Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Registry::Load(const char* column) {
-  DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement st,
-                         db_->Prepare(std::string("SELECT ") + kColumns + ", " + column + " FROM entries ORDER BY name"));
+Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Registry::Load(const std::string& sql,
+                                                                         const char* column) {
+  DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement st, db_->Prepare(sql));
   std::vector<std::pair<RegistryEntry, Fingerprint>> out;
   while (true) {
     DOKJA_ASSIGN_OR_RETURN(bool row, st.Step());

@@ -1,9 +1,11 @@
 // The local registry of reference fingerprints (SQLite): what screening
 // checks a candidate against when the references' weights are not at hand.
 //
-// One table, `entries`: name (unique), source, licence, date, an optional
-// local path to the weights (for the deep comparison), and the fingerprint
-// (docs/formats/fingerprint.md) as a blob. Schema version in PRAGMA user_version.
+// Table `entries`: name (unique), source, licence, date, an optional local
+// path to the weights (for the deep comparison), and the fingerprint
+// (docs/formats/fingerprint.md) as a blob; table `digests`: name and the
+// screening digest (ScreeningDigest) in the same format. Schema version in
+// PRAGMA user_version.
 //
 // Thread-compatible: one Registry per thread (store/sqlite_db.h).
 #pragma once
@@ -57,8 +59,9 @@ class Registry final {
 
  private:
   explicit Registry(std::unique_ptr<store::SqliteDb> db) : db_(std::move(db)) {}
-  // Entries with the fingerprint blob held in `column` ("fingerprint" or "digest").
-  Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Load(const char* column);
+  // Runs `sql` (entry columns, then a fingerprint blob) and parses the blob;
+  // `column` names it in errors.
+  Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Load(const std::string& sql, const char* column);
   std::unique_ptr<store::SqliteDb> db_;
 };
 

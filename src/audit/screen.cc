@@ -140,21 +140,41 @@ std::optional<PairedMoments> AnchorMoments(const Fingerprint& a, const Fingerpri
   return m;
 }
 
-struct PreparedSide {
+// The candidate's side, prepared once for all entries.
+struct PreparedCandidate {
   const Fingerprint* fp = nullptr;
-  std::unordered_map<std::string, size_t> by_name;
+  std::unordered_map<std::string_view, size_t> by_name;
+  std::unordered_multimap<uint64_t, size_t> by_hash;  // informative tensors only
   std::vector<std::vector<float>> samples;
+  std::vector<uint32_t> component_of;                 // index into components
+  std::vector<ScreenComponent> components;            // n_tensors and n_informative set
+  int32_t token_embd = -1;                            // index of "token_embd", if any
 };
 
-PreparedSide PrepareSide(const Fingerprint& fp) {
-  PreparedSide s;
-  s.fp = &fp;
-  s.samples.reserve(fp.tensors.size());
-  for (size_t i = 0; i < fp.tensors.size(); ++i) {
-    s.by_name.emplace(fp.tensors[i].canonical, i);
-    s.samples.push_back(Prepare(fp.tensors[i]));
+PreparedCandidate PrepareCandidate(const Fingerprint& fp) {
+  PreparedCandidate c;
+  c.fp = &fp;
+  std::map<std::string, uint32_t> index;
+  for (const TensorFingerprint& t : fp.tensors) index.emplace(t.component, 0);
+  for (auto& [name, i] : index) {
+    i = static_cast<uint32_t>(c.components.size());
+    c.components.push_back({});
+    c.components.back().component = name;
+    if (name == "token_embd") c.token_embd = static_cast<int32_t>(i);
   }
-  return s;
+  for (size_t i = 0; i < fp.tensors.size(); ++i) {
+    const TensorFingerprint& t = fp.tensors[i];
+    c.by_name.emplace(t.canonical, i);
+    c.samples.push_back(Prepare(t));
+    c.component_of.push_back(index[t.component]);
+    ScreenComponent& comp = c.components[index[t.component]];
+    ++comp.n_tensors;
+    if (Informative(t)) {
+      ++comp.n_informative;
+      c.by_hash.emplace(t.content_hash, i);
+    }
+  }
+  return c;
 }
 
 std::string Describe(const ScreenEntryResult& e, double alpha) {
@@ -176,51 +196,52 @@ std::string Describe(const ScreenEntryResult& e, double alpha) {
   return why.empty() ? "no evidence of relation" : why;
 }
 
-ScreenEntryResult ScreenOne(const PreparedSide& cand, const ScreenTarget& target, uint64_t m,
+ScreenEntryResult ScreenOne(const PreparedCandidate& cand, const ScreenTarget& target, uint64_t m,
                             double alpha) {
-  const PreparedSide ref = PrepareSide(*target.fingerprint);
-  std::unordered_set<uint64_t> hashes;
-  for (const TensorFingerprint& t : ref.fp->tensors) {
-    if (Informative(t)) hashes.insert(t.content_hash);
-  }
-  std::map<std::string, ScreenComponent> comps;
-  std::map<std::string, std::vector<double>> zs;
-  for (size_t i = 0; i < cand.fp->tensors.size(); ++i) {
-    const TensorFingerprint& a = cand.fp->tensors[i];
-    ScreenComponent& c = comps[a.component];
-    c.component = a.component;
-    ++c.n_tensors;
-    if (Informative(a)) {
-      ++c.n_informative;
-      c.n_exact += hashes.count(a.content_hash) ? 1 : 0;
+  const Fingerprint& ref = *target.fingerprint;
+  std::vector<ScreenComponent> comps = cand.components;
+  std::vector<double> z_sum(comps.size(), 0.0);
+  std::vector<uint32_t> z_n(comps.size(), 0);
+  std::vector<uint8_t> exact(cand.fp->tensors.size(), 0);
+  for (const TensorFingerprint& b : ref.tensors) {
+    if (Informative(b)) {
+      for (auto [it, end] = cand.by_hash.equal_range(b.content_hash); it != end; ++it) exact[it->second] = 1;
     }
-    auto it = ref.by_name.find(a.canonical);
-    if (it == ref.by_name.end()) continue;
-    const TensorFingerprint& b = ref.fp->tensors[it->second];
+    auto found = cand.by_name.find(b.canonical);
+    if (found == cand.by_name.end()) continue;
+    const size_t i = found->second;
+    const TensorFingerprint& a = cand.fp->tensors[i];
+    ScreenComponent& c = comps[cand.component_of[i]];
     const auto [shared, containment] = RowOverlap(a, b);
     c.shared_rows += shared;
     c.row_containment = std::max(c.row_containment, containment);
-    const PairedMoments pm = AlignedMoments(a, cand.samples[i], b, ref.samples[it->second]);
+    const PairedMoments pm = AlignedMoments(a, cand.samples[i], b, Prepare(b));
     if (pm.n() < kMinAlignedValues || pm.VarA() <= 0 || pm.VarB() <= 0) continue;
     ++c.n_paired;
     c.n_values += pm.n();
-    zs[a.component].push_back(pm.T());
+    z_sum[cand.component_of[i]] += pm.T();
+    ++z_n[cand.component_of[i]];
   }
-  if (auto anchors = AnchorMoments(*cand.fp, *ref.fp); anchors && comps.count("token_embd")) {
-    zs["token_embd"].push_back(anchors->T());
-    comps["token_embd"].n_values += anchors->n();
+  for (size_t i = 0; i < exact.size(); ++i) comps[cand.component_of[i]].n_exact += exact[i];
+  if (cand.token_embd >= 0) {
+    if (auto anchors = AnchorMoments(*cand.fp, ref)) {
+      z_sum[cand.token_embd] += anchors->T();
+      ++z_n[cand.token_embd];
+      comps[cand.token_embd].n_values += anchors->n();
+    }
   }
   ScreenEntryResult e;
   e.name = target.name;
   e.weights_path = target.weights_path;
-  for (auto& [key, c] : comps) {
+  for (size_t k = 0; k < comps.size(); ++k) {
+    ScreenComponent& c = comps[k];
     c.copied = c.n_informative > 0 && c.n_exact == c.n_informative;
-    c.z = StoufferZ(zs[key]);
+    c.z = z_n[k] ? z_sum[k] / std::sqrt(static_cast<double>(z_n[k])) : 0.0;  // Stouffer
     c.log10_p = BonferroniLog10(NormalLog10Upper(c.z), m);
     e.log10_p = std::min(e.log10_p, c.log10_p);
     e.suspect |= c.n_exact > 0 || c.shared_rows > 0 || c.log10_p <= alpha;
-    e.components.push_back(c);
   }
+  e.components = std::move(comps);
   e.why = Describe(e, alpha);
   return e;
 }
@@ -303,7 +324,7 @@ Screening ScreenFingerprint(const Fingerprint& candidate, const std::vector<Scre
   Screening s;
   s.n_entries = options.n_entries ? options.n_entries : targets.size();
   s.log10_alpha = options.log10_alpha;
-  const PreparedSide cand = PrepareSide(candidate);
+  const PreparedCandidate cand = PrepareCandidate(candidate);
   for (const ScreenTarget& t : targets) {
     if (t.fingerprint == nullptr) continue;
     s.entries.push_back(ScreenOne(cand, t, std::max<uint64_t>(1, s.n_entries), options.log10_alpha));
