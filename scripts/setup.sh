@@ -18,6 +18,7 @@ PACKAGES=(
   libopenblas-dev                   # the embedded engine's matrix products
   libcpp-httplib-dev                # the model server (src/serve) and its tests
   libsqlite3-dev                    # local state: registry, request cache (src/store)
+  libxxhash-dev                     # fingerprints' content hashes at disk speed (src/audit)
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev          # fuzzers and sanitizer builds
   chromium                          # renders the HTML reports in tests
