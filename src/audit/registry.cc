@@ -183,14 +183,24 @@ Result<std::vector<std::pair<RegistryEntry, Fingerprint>>> Registry::Load(const 
                                                                          const char* column) {
   DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement st, db_->Prepare(sql));
   std::vector<std::pair<RegistryEntry, Fingerprint>> out;
+  std::vector<std::string> blobs;
   while (true) {
     DOKJA_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
-    RegistryEntry e = EntryFromRow(st);
-    DOKJA_ASSIGN_OR_RETURN(Fingerprint fp, ParseFingerprint(st.ColumnBlob(7), path() + " entry '" +
-                                                                  e.name + "' (" + column + ")"));
-    out.emplace_back(std::move(e), std::move(fp));
+    out.emplace_back(EntryFromRow(st), Fingerprint{});
+    blobs.push_back(st.ColumnBlob(7));
   }
+  // Parsing dominates for large registries; entries are independent.
+  std::vector<Status> errors(out.size());
+  ParallelFor(out.size(), [&](size_t i) {
+    auto fp = ParseFingerprint(blobs[i], path() + " entry '" + out[i].first.name + "' (" + column + ")");
+    if (fp.ok()) {
+      out[i].second = std::move(fp).value();
+    } else {
+      errors[i] = fp.status();
+    }
+  });
+  for (const Status& e : errors) DOKJA_RETURN_IF_ERROR(e);
   return out;
 }
 

@@ -1,6 +1,8 @@
 #include "audit/screen.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -25,11 +27,11 @@ bool Informative(const TensorFingerprint& t) {
 // Each side's sample, prepared without looking at the other side: f16 decoded,
 // each row centred on its own mean, and for embeddings and heads the
 // strongest common row direction removed (docs/audit.md, "Shared low-rank structure").
-std::vector<float> Prepare(const TensorFingerprint& t) {
+void PrepareInto(const TensorFingerprint& t, std::vector<float>& x) {
   const size_t n_rows = t.sample_rows.size(), n_cols = t.sample_cols.size();
-  std::vector<float> x(t.samples.size());
+  x.resize(t.samples.size());
   for (size_t i = 0; i < x.size(); ++i) x[i] = F16ToF32(t.samples[i]);
-  if (n_rows < 2 || n_cols < 2) return x;
+  if (n_rows < 2 || n_cols < 2) return;
   for (size_t r = 0; r < n_rows; ++r) {
     float* row = &x[r * n_cols];
     double s = 0;
@@ -41,7 +43,7 @@ std::vector<float> Prepare(const TensorFingerprint& t) {
     for (size_t c = 0; c < n_cols; ++c) row[c] -= mean;
   }
   const Role role = static_cast<Role>(t.role);
-  if ((role != Role::kTokenEmbed && role != Role::kLmHead) || n_rows < 4) return x;
+  if ((role != Role::kTokenEmbed && role != Role::kLmHead) || n_rows < 4) return;
   std::vector<double> v(n_cols, 1.0 / std::sqrt(static_cast<double>(n_cols))), w(n_cols);
   for (int iter = 0; iter < 8; ++iter) {
     std::fill(w.begin(), w.end(), 0.0);
@@ -52,7 +54,7 @@ std::vector<float> Prepare(const TensorFingerprint& t) {
     }
     double norm = 0;
     for (double e : w) norm += e * e;
-    if (norm <= 0) return x;
+    if (norm <= 0) return;
     for (size_t c = 0; c < n_cols; ++c) v[c] = w[c] / std::sqrt(norm);
   }
   for (size_t r = 0; r < n_rows; ++r) {
@@ -60,39 +62,48 @@ std::vector<float> Prepare(const TensorFingerprint& t) {
     for (size_t c = 0; c < n_cols; ++c) dot += std::isfinite(x[r * n_cols + c]) ? x[r * n_cols + c] * v[c] : 0;
     for (size_t c = 0; c < n_cols; ++c) x[r * n_cols + c] -= static_cast<float>(dot * v[c]);
   }
+  }
+
+std::vector<float> Prepare(const TensorFingerprint& t) {
+  std::vector<float> x;
+  PrepareInto(t, x);
   return x;
 }
 
 // Index pairs (i in a, j in b) of values present in both ascending lists.
 template <typename T>
-std::vector<std::pair<uint32_t, uint32_t>> Intersect(const std::vector<T>& a, const std::vector<T>& b) {
-  std::vector<std::pair<uint32_t, uint32_t>> out;
+void Intersect(const std::vector<T>& a, const std::vector<T>& b, std::vector<std::pair<uint32_t, uint32_t>>& out) {
+  out.clear();
   size_t i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
     if (a[i] < b[j]) ++i;
     else if (b[j] < a[i]) ++j;
     else out.emplace_back(static_cast<uint32_t>(i++), static_cast<uint32_t>(j++));
   }
-  return out;
 }
+
+// Buffers reused across tensors and entries (screening allocates nothing per tensor).
+struct Scratch {
+  std::vector<std::pair<uint32_t, uint32_t>> rows, cols;
+  std::vector<float> va, vb, prepared;
+};
 
 // The aligned samples of two same-named tensors.
 PairedMoments AlignedMoments(const TensorFingerprint& a, const std::vector<float>& xa,
-                             const TensorFingerprint& b, const std::vector<float>& xb) {
+                             const TensorFingerprint& b, const std::vector<float>& xb, Scratch& s) {
   PairedMoments m;
   if (a.row_elements() != b.row_elements()) return m;
-  const auto rows = Intersect(a.sample_rows, b.sample_rows);
-  const auto cols = Intersect(a.sample_cols, b.sample_cols);
-  std::vector<float> va, vb;
-  va.reserve(rows.size() * cols.size());
-  vb.reserve(rows.size() * cols.size());
-  for (const auto& [ra, rb] : rows) {
-    for (const auto& [ca, cb] : cols) {
-      va.push_back(xa[ra * a.sample_cols.size() + ca]);
-      vb.push_back(xb[rb * b.sample_cols.size() + cb]);
+  Intersect(a.sample_rows, b.sample_rows, s.rows);
+  Intersect(a.sample_cols, b.sample_cols, s.cols);
+  s.va.clear();
+  s.vb.clear();
+  for (const auto& [ra, rb] : s.rows) {
+    for (const auto& [ca, cb] : s.cols) {
+      s.va.push_back(xa[ra * a.sample_cols.size() + ca]);
+      s.vb.push_back(xb[rb * b.sample_cols.size() + cb]);
     }
   }
-  m.Add(va.data(), vb.data(), va.size());
+  m.Add(s.va.data(), s.vb.data(), s.va.size());
   return m;
 }
 
@@ -116,7 +127,8 @@ std::pair<uint64_t, double> RowOverlap(const TensorFingerprint& a, const TensorF
 
 // T over the anchor tokens both models have, or nothing when too few are shared.
 std::optional<PairedMoments> AnchorMoments(const Fingerprint& a, const Fingerprint& b) {
-  std::unordered_map<std::string, const AnchorEmbedding*> by_token;
+  if (a.anchors.empty() || b.anchors.empty() || a.anchor_cols != b.anchor_cols) return std::nullopt;
+  std::unordered_map<std::string_view, const AnchorEmbedding*> by_token;
   for (const AnchorEmbedding& e : b.anchors) by_token.emplace(e.token, &e);
   std::vector<float> va, vb;
   size_t n_common = 0;
@@ -197,7 +209,7 @@ std::string Describe(const ScreenEntryResult& e, double alpha) {
 }
 
 ScreenEntryResult ScreenOne(const PreparedCandidate& cand, const ScreenTarget& target, uint64_t m,
-                            double alpha) {
+                            double alpha, Scratch& scratch) {
   const Fingerprint& ref = *target.fingerprint;
   std::vector<ScreenComponent> comps = cand.components;
   std::vector<double> z_sum(comps.size(), 0.0);
@@ -215,7 +227,8 @@ ScreenEntryResult ScreenOne(const PreparedCandidate& cand, const ScreenTarget& t
     const auto [shared, containment] = RowOverlap(a, b);
     c.shared_rows += shared;
     c.row_containment = std::max(c.row_containment, containment);
-    const PairedMoments pm = AlignedMoments(a, cand.samples[i], b, Prepare(b));
+    PrepareInto(b, scratch.prepared);
+    const PairedMoments pm = AlignedMoments(a, cand.samples[i], b, scratch.prepared, scratch);
     if (pm.n() < kMinAlignedValues || pm.VarA() <= 0 || pm.VarB() <= 0) continue;
     ++c.n_paired;
     c.n_values += pm.n();
@@ -304,6 +317,18 @@ Fingerprint ScreeningDigest(const Fingerprint& fp) {
   return d;
 }
 
+void ParallelFor(size_t n, const std::function<void(size_t)>& fn) {
+  const size_t n_threads = std::min<size_t>(n, std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) fn(i);
+  };
+  std::vector<std::thread> threads;
+  for (size_t k = 1; k < n_threads; ++k) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+}
+
 void SortScreening(Screening* s) {
   std::stable_sort(s->entries.begin(), s->entries.end(), [](const ScreenEntryResult& a, const ScreenEntryResult& b) {
     if (a.suspect != b.suspect) return a.suspect;
@@ -325,9 +350,19 @@ Screening ScreenFingerprint(const Fingerprint& candidate, const std::vector<Scre
   s.n_entries = options.n_entries ? options.n_entries : targets.size();
   s.log10_alpha = options.log10_alpha;
   const PreparedCandidate cand = PrepareCandidate(candidate);
-  for (const ScreenTarget& t : targets) {
-    if (t.fingerprint == nullptr) continue;
-    s.entries.push_back(ScreenOne(cand, t, std::max<uint64_t>(1, s.n_entries), options.log10_alpha));
+  std::vector<ScreenEntryResult> results(targets.size());
+  // Few targets: one thread. Many: 8 interleaved slices, each with its own buffers.
+  const size_t n_slices = targets.size() < 64 ? 1 : 8;
+  std::vector<Scratch> scratch(n_slices);
+  ParallelFor(n_slices, [&](size_t slice) {
+    Scratch& sc = scratch[slice];
+    for (size_t i = slice; i < targets.size(); i += n_slices) {
+      if (targets[i].fingerprint == nullptr) continue;
+      results[i] = ScreenOne(cand, targets[i], std::max<uint64_t>(1, s.n_entries), options.log10_alpha, sc);
+    }
+  });
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (targets[i].fingerprint != nullptr) s.entries.push_back(std::move(results[i]));
   }
   SortScreening(&s);
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -73,7 +74,11 @@ struct ScreenTarget {
   const Fingerprint* fingerprint = nullptr;
 };
 
-// Screens `candidate` against every target. Thread-compatible; no I/O.
+// Runs fn(0), ..., fn(n - 1) on up to 8 threads (the hardware's count).
+void ParallelFor(size_t n, const std::function<void(size_t)>& fn);
+
+// Screens `candidate` against every target, targets in parallel.
+// Thread-compatible; no I/O.
 Screening ScreenFingerprint(const Fingerprint& candidate, const std::vector<ScreenTarget>& targets,
                             const ScreenOptions& options = {});
 
