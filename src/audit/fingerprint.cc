@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -84,14 +85,18 @@ struct SegmentBits {
   int32_t abs_max_bits = 0;                // largest |finite value|, as bits
 };
 
+// f32 bits of a value as read: f32 as is; bf16 is the top half of an f32.
+inline uint32_t RawBits(float v) { return std::bit_cast<uint32_t>(v); }
+inline uint32_t RawBits(uint16_t bf16) { return uint32_t{bf16} << 16; }
+
 // out[i] = CanonicalF32Bits(v[i]); plain loops over locals so they vectorise.
-SegmentBits CanonicaliseSegment(const float* __restrict v, uint32_t* __restrict out, uint64_t n,
+template <typename T>
+SegmentBits CanonicaliseSegment(const T* __restrict v, uint32_t* __restrict out, uint64_t n,
                                 uint32_t row_first, uint32_t tensor_first) {
   uint32_t d = 0, td = 0, sp = 0;
   int32_t am = 0;
   for (uint64_t i = 0; i < n; ++i) {
-    uint32_t u;
-    std::memcpy(&u, &v[i], 4);
+    uint32_t u = RawBits(v[i]);
     // Branch-free masks (the selects' ternary form does not vectorise).
     const uint32_t special = (u & 0x7f800000u) == 0x7f800000u;
     const uint32_t nan_mask = 0u - (special & ((u & 0x007fffffu) != 0));
@@ -130,7 +135,9 @@ class TensorDigest final {
     StartRow();
   }
 
-  Status Consume(const float* values, uint64_t count) {
+  // Values as f32, or (T = uint16_t) as raw bf16.
+  template <typename T>
+  Status Consume(const T* values, uint64_t count) {
     while (count > 0) {
       const uint64_t seg = std::min(count, row_elems_ - col_);
       Segment(values, seg);
@@ -193,22 +200,24 @@ class TensorDigest final {
   }
 
   // Canonical bits and statistics of [col_, col_ + n) of the current row.
-  void Segment(const float* v, uint64_t n) {
+  template <typename T>
+  void Segment(const T* v, uint64_t n) {
     buf_.resize(n);
-    if (n_values_ == 0) tensor_first_ = CanonicalF32Bits(v[0]);
-    if (col_ == 0) row_first_ = CanonicalF32Bits(v[0]);
+    if (n_values_ == 0) tensor_first_ = CanonicalF32Bits(std::bit_cast<float>(RawBits(v[0])));
+    if (col_ == 0) row_first_ = CanonicalF32Bits(std::bit_cast<float>(RawBits(v[0])));
     const SegmentBits bits = CanonicaliseSegment(v, buf_.data(), n, row_first_, tensor_first_);
     row_diff_ |= bits.row_diff;
     tensor_varies_ |= bits.tensor_diff != 0;
     out_.n_nonfinite += bits.n_special;
     abs_max_ = std::max(abs_max_, BitsToF32(static_cast<uint32_t>(bits.abs_max_bits)));
     if (bits.n_special == 0) {
-      FiniteSums(v, n);
+      FiniteSums(buf_.data(), n);
     } else {
       for (uint64_t i = 0; i < n; ++i) {
-        if (!std::isfinite(v[i])) continue;
-        sum_ += v[i];
-        sumsq_ += static_cast<double>(v[i]) * v[i];
+        const float x = std::bit_cast<float>(buf_[i]);
+        if (!std::isfinite(x)) continue;
+        sum_ += x;
+        sumsq_ += static_cast<double>(x) * x;
       }
     }
     Hash(n);
@@ -217,15 +226,16 @@ class TensorDigest final {
     col_ += n;
   }
 
-  // Sums of values (all finite) in 8 float lanes (vectorised), flushed to double.
-  void FiniteSums(const float* v, uint64_t n) {
+  // Sums of values (canonical bits, all finite) in 8 float lanes
+  // (vectorised), flushed to double.
+  void FiniteSums(const uint32_t* v, uint64_t n) {
     float s[8] = {}, q[8] = {};
     uint64_t i = 0;
     for (uint64_t block = 0; block < n; block += 2048) {  // keep float partial sums short
       const uint64_t end = std::min(n, block + 2048) / 8 * 8;
       for (; i < end; i += 8) {
         for (int j = 0; j < 8; ++j) {
-          const float x = v[i + j];
+          const float x = std::bit_cast<float>(v[i + j]);
           s[j] += x;
           q[j] += x * x;
         }
@@ -233,8 +243,9 @@ class TensorDigest final {
       Flush(s, q);
     }
     for (; i < n; ++i) {
-      s[0] += v[i];
-      q[0] += v[i] * v[i];
+      const float x = std::bit_cast<float>(v[i]);
+      s[0] += x;
+      q[0] += x * x;
     }
     Flush(s, q);
   }
@@ -372,7 +383,16 @@ Status FingerprintTensor(const Model& model, const CanonicalName& canon, const T
   const uint64_t row = std::max<uint64_t>(1, t.row_elements());
   const uint64_t chunk = row <= options.chunk_elems ? options.chunk_elems / row * row : options.chunk_elems;
   const uint64_t bytes_per_chunk = t.n_elements ? t.n_bytes / t.n_elements * chunk : 0;
-  if (t.n_elements > 0) {
+  if (t.dtype == DType::kBF16 && t.n_elements > 0) {
+    // bf16 straight from the file: no f32 copy of the values (the common case).
+    std::vector<uint16_t> raw(std::min<uint64_t>(chunk, t.n_elements));
+    for (uint64_t first = 0; first < t.n_elements; first += raw.size()) {
+      const uint64_t n = std::min<uint64_t>(raw.size(), t.n_elements - first);
+      DOKJA_RETURN_IF_ERROR(file.ReadRaw(t, first * 2, n * 2, reinterpret_cast<std::byte*>(raw.data())));
+      read_ahead.Advance(progress += n * 2);
+      DOKJA_RETURN_IF_ERROR(digest.Consume(raw.data(), n));
+    }
+  } else if (t.n_elements > 0) {
     DOKJA_RETURN_IF_ERROR(file.StreamF32(
         t,
         [&](const float* v, uint64_t, uint64_t n) {

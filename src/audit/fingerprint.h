@@ -74,7 +74,10 @@ struct TensorFingerprint {
   std::vector<uint32_t> sample_cols;
   std::vector<uint16_t> samples;
 
-  uint64_t n_rows() const { return shape.size() <= 1 ? 1 : n_elements() / shape.back(); }
+  uint64_t n_rows() const {
+    if (shape.size() <= 1) return 1;
+    return shape.back() == 0 ? 0 : n_elements() / shape.back();
+  }
   uint64_t row_elements() const { return shape.empty() ? 1 : shape.back(); }
   uint64_t n_elements() const;
 };

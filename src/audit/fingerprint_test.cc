@@ -281,6 +281,25 @@ TEST_F(FingerprintCorruption, InconsistentRecordsAreRejected) {
   Fingerprint dims = fp;
   dims.tensors[0].shape.assign(9, 2);
   ExpectCorrupt(SerializeFingerprint(dims), "dimensions");
+  Fingerprint empty_rows = fp;  // a zero-length row with samples listed
+  empty_rows.tensors[matrix].shape = {4, 0};
+  ExpectCorrupt(SerializeFingerprint(empty_rows), "sample rows");
+}
+
+TEST(Fingerprint, TheFuzzSeedsAreOneValidFileAndCorruptOnes) {
+  const std::string dir = std::string(DOKJA_SOURCE_DIR) + "/tests/testdata/corrupt/fingerprint";
+  int n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    auto r = ReadFingerprintFile(entry.path().string());
+    if (entry.path().filename() == "valid_small.dfp") {
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+    } else {
+      ASSERT_FALSE(r.ok()) << entry.path();
+      EXPECT_EQ(r.status().code(), StatusCode::kCorrupt) << r.status().ToString();
+    }
+    ++n;
+  }
+  EXPECT_GE(n, 4);
 }
 
 TEST(Fingerprint, ReadingAMissingFileIsNotFound) {
