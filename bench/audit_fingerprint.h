@@ -154,11 +154,17 @@ inline int BenchScreening(const std::string& dir, int n_entries) {
   auto reg = audit::Registry::Open(db);
   if (!reg.ok()) return 1;
   const auto l0 = Clock::now();
-  if (!(*reg)->LoadDigests().ok()) return 1;
-  std::printf("[loading the 1,000 digests alone: %.3f s]\n", Seconds(l0, Clock::now()));
-  const auto s0 = Clock::now();
+  auto digests = (*reg)->LoadDigests();
+  if (!digests.ok()) return 1;
+  const double load_s = Seconds(l0, Clock::now());
+  std::vector<audit::ScreenTarget> targets;
+  for (const auto& [entry, fp] : *digests) targets.push_back({entry.name, "", &fp});
+  const auto m0 = Clock::now();
+  const audit::Screening in_memory = audit::ScreenFingerprint(audit::ScreeningDigest(cand), targets);
+  std::printf("[first stage alone: loading and parsing %d digests %.3f s, screening them in memory %.3f s]\n",
+              n_entries, load_s, Seconds(m0, Clock::now()));
+  (void)in_memory;
   auto screened = (*reg)->Screen(cand);
-  std::printf("[Screen() wall: %.3f s]\n", Seconds(s0, Clock::now()));
   if (!screened.ok()) {
     std::fprintf(stderr, "bench/audit: %s\n", screened.status().ToString().c_str());
     return 1;

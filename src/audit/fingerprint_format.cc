@@ -265,13 +265,9 @@ Result<Fingerprint> ParseFingerprint(std::string_view bytes, const std::string& 
                            std::to_string(bytes.size() - kHeaderBytes) + " (truncated or padded)");
   }
   const std::string_view body = bytes.substr(kHeaderBytes);
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION  // fuzzers must reach the body
   if (XXH3_64bits(body.data(), body.size()) != checksum) {
     return Status::Corrupt(what + ": fingerprint checksum mismatch (the file is damaged)");
   }
-#else
-  (void)checksum;
-#endif
   Fingerprint fp;
   Reader r(body, what);
   if (!GetBody(r, &fp)) return Status::Corrupt(r.error());
