@@ -127,6 +127,10 @@ class TensorDigest final {
       out_.sample_cols.push_back(static_cast<uint32_t>(c));
     }
     out_.samples.assign(out_.sample_rows.size() * out_.sample_cols.size(), 0);
+    const Role role = static_cast<Role>(out_.role);
+    invariant_ = (role == Role::kTokenEmbed || role == Role::kLmHead) && row_elems_ >= 16 &&
+                 row_elems_ <= (1u << 24) && n_rows_ > 1;
+    if (invariant_) out_.invariant_hashes.assign(out_.sample_rows.size(), 0);
     if (per_row_) {
       row_hashes_.assign(n_rows_, 0);
       row_varies_.assign(n_rows_, 0);
@@ -189,6 +193,12 @@ class TensorDigest final {
   }
 
   void EndRow() {
+    if (invariant_ && slot_ >= 0) {
+      // The row's |values| as a multiset: unchanged by a signed permutation of columns.
+      std::sort(sorted_abs_.begin(), sorted_abs_.end());
+      out_.invariant_hashes[static_cast<size_t>(slot_)] = XXH3_64bits(sorted_abs_.data(), sorted_abs_.size() * 4);
+      sorted_abs_.clear();
+    }
     if (per_row_) {
       const uint64_t h = row_one_shot_ ? row_hash_ : XXH3_64bits_digest(row_state_.get());
       const uint64_t c = CanonicalRow(row_);
@@ -274,6 +284,9 @@ class TensorDigest final {
 
   void Sample(uint64_t n) {
     if (slot_ < 0) return;
+    if (invariant_) {
+      for (uint64_t i = 0; i < n; ++i) sorted_abs_.push_back(buf_[i] & 0x7fffffffu);
+    }
     const auto& cols = out_.sample_cols;
     auto it = std::lower_bound(cols.begin(), cols.end(), static_cast<uint32_t>(col_));
     for (; it != cols.end() && *it < col_ + n; ++it) {
@@ -293,6 +306,8 @@ class TensorDigest final {
   uint64_t row_ = 0, col_ = 0, n_values_ = 0;
   int64_t slot_ = -1;
   bool row_one_shot_ = false, tensor_varies_ = false;
+  bool invariant_ = false;             // keep invariant_hashes (embeddings and heads)
+  std::vector<uint32_t> sorted_abs_;   // the current sampled row's |value| bits
   uint64_t row_hash_ = 0;
   uint32_t row_first_ = 0, tensor_first_ = 0, row_diff_ = 0;
   float abs_max_ = 0;

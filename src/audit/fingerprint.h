@@ -18,6 +18,9 @@
 //                  nested, so two models whose row counts differ (vocabulary
 //                  expansion) still share most sampled rows.
 //   statistics     mean, standard deviation, largest |value|, non-finite count.
+//   invariant      for embeddings and heads, a hash per sampled row of its
+//                  sorted |values|: equal after a signed permutation of the
+//                  hidden dimensions (the classic disguise of a copy).
 // Per model: anchor-token embeddings (rows of the token embedding for a fixed
 // list of common token strings) when a tokenizer is present.
 #pragma once
@@ -73,6 +76,10 @@ struct TensorFingerprint {
   std::vector<uint64_t> sample_rows;
   std::vector<uint32_t> sample_cols;
   std::vector<uint16_t> samples;
+  // Embeddings and heads only (else empty): per sampled row, XXH3-64 of the
+  // row's sorted |value| bits, which a signed permutation of the hidden
+  // dimensions leaves unchanged.
+  std::vector<uint64_t> invariant_hashes;
 
   uint64_t n_rows() const {
     if (shape.size() <= 1) return 1;

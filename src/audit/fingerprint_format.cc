@@ -21,7 +21,7 @@ constexpr size_t kHeaderBytes = 32;
 constexpr uint32_t kMaxString = 4096;
 constexpr uint32_t kMaxDims = 8;
 // The fewest bytes a tensor record can take (3 empty strings and fixed fields).
-constexpr uint64_t kMinTensorBytes = 3 * 4 + 8 + 8 + 8 + 8 + 4 + 8 + 8 + 4 + 4 + 4;
+constexpr uint64_t kMinTensorBytes = 3 * 4 + 8 + 8 + 8 + 8 + 4 + 8 + 8 + 4 + 4 + 4 + 4;
 constexpr uint64_t kMinAnchorBytes = 4 + 8;
 
 class Writer {
@@ -120,6 +120,8 @@ void PutTensor(Writer& w, const TensorFingerprint& t) {
   w.Put<uint32_t>(static_cast<uint32_t>(t.sample_cols.size()));
   w.Array(t.sample_cols);
   w.Array(t.samples);
+  w.Put<uint32_t>(static_cast<uint32_t>(t.invariant_hashes.size()));
+  w.Array(t.invariant_hashes);
 }
 
 template <typename T>
@@ -153,7 +155,15 @@ bool GetSamples(Reader& r, TensorFingerprint* t) {
   if (!StrictlyAscending(t->sample_rows, t->n_rows())) return r.Fail("tensor " + t->name + ": sample rows not ascending within the row count");
   if (!r.Get(&n_cols, "sample column count") || !r.Array(&t->sample_cols, n_cols, "sample columns")) return false;
   if (!StrictlyAscending(t->sample_cols, t->row_elements())) return r.Fail("tensor " + t->name + ": sample columns not ascending within the row length");
-  return r.Array(&t->samples, uint64_t{n_rows} * n_cols, "samples");
+  uint32_t n_invariant = 0;
+  if (!r.Array(&t->samples, uint64_t{n_rows} * n_cols, "samples") || !r.Get(&n_invariant, "invariant count")) {
+    return false;
+  }
+  if (n_invariant != 0 && n_invariant != n_rows) {
+    return r.Fail("tensor " + t->name + ": " + std::to_string(n_invariant) + " invariant hashes for " +
+                  std::to_string(n_rows) + " sample rows");
+  }
+  return r.Array(&t->invariant_hashes, n_invariant, "invariant hashes");
 }
 
 bool GetTensor(Reader& r, TensorFingerprint* t) {

@@ -113,7 +113,8 @@ TEST(Fingerprint, SamplesAreTheStoredValuesAtTheListedPositions) {
   }
 }
 
-std::string WriteOne(const std::string& name, DType dtype, const std::vector<float>& v) {
+std::string WriteOne(const std::string& name, DType dtype, const std::vector<float>& v,
+                     const std::string& tensor = "model.layers.0.mlp.up_proj.weight") {
   std::vector<std::byte> bytes;
   for (float f : v) {
     if (dtype == DType::kF32) {
@@ -128,7 +129,7 @@ std::string WriteOne(const std::string& name, DType dtype, const std::vector<flo
   const std::string dir = ::testing::TempDir() + "/dokja_fp_" + name;
   std::filesystem::create_directories(dir);
   TensorToWrite t;
-  t.name = "model.layers.0.mlp.up_proj.weight";
+  t.name = tensor;
   t.dtype = dtype;
   t.shape = {16, 24};
   t.bytes = ByteView(bytes.data(), bytes.size());
@@ -158,6 +159,30 @@ TEST(Fingerprint, TheSameValuesHashAlikeInBf16F16AndF32) {
     shared += std::count(f32.tensors[0].row_sketch.begin(), f32.tensors[0].row_sketch.end(), h);
   }
   EXPECT_EQ(shared, 15u);  // 16 rows, one changed
+}
+
+TEST(Fingerprint, EmbeddingRowsKeepTheirHashUnderASignedColumnPermutation) {
+  std::vector<float> v(16 * 24), permuted(16 * 24);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = std::sin(static_cast<float>(i) * 0.37f);
+  for (size_t r = 0; r < 16; ++r) {
+    for (size_t c = 0; c < 24; ++c) {
+      const float x = v[r * 24 + (c * 7 + 3) % 24];  // 7 is coprime with 24: a permutation
+      permuted[r * 24 + c] = c % 3 == 0 ? -x : x;
+    }
+  }
+  const std::string embd = "model.embed_tokens.weight";
+  const Fingerprint a = FingerprintOf(WriteOne("embd_a", DType::kF32, v, embd));
+  const Fingerprint b = FingerprintOf(WriteOne("embd_b", DType::kF32, permuted, embd));
+  ASSERT_EQ(a.tensors[0].invariant_hashes.size(), 16u);
+  EXPECT_EQ(a.tensors[0].invariant_hashes, b.tensors[0].invariant_hashes);
+  EXPECT_NE(a.tensors[0].content_hash, b.tensors[0].content_hash);
+  permuted[5] *= 1.5f;  // one changed value breaks its row's hash only
+  const Fingerprint c = FingerprintOf(WriteOne("embd_c", DType::kF32, permuted, embd));
+  int same = 0;
+  for (size_t r = 0; r < 16; ++r) same += c.tensors[0].invariant_hashes[r] == a.tensors[0].invariant_hashes[r];
+  EXPECT_EQ(same, 15);
+  // Matrices that are not embeddings or heads carry none.
+  EXPECT_TRUE(FingerprintOf(WriteOne("mlp", DType::kF32, v)).tensors[0].invariant_hashes.empty());
 }
 
 TEST(Fingerprint, NaNPayloadsAndNegativeZeroAreCanonical) {

@@ -61,7 +61,8 @@ Json ScreeningJson(const Screening& s) {
                                   {"n_tensors", c.n_tensors}, {"n_informative", c.n_informative},
                                   {"n_exact", c.n_exact}, {"n_paired", c.n_paired},
                                   {"n_values", c.n_values}, {"shared_rows", c.shared_rows},
-                                  {"row_containment", c.row_containment}, {"z", c.z},
+                                  {"row_containment", c.row_containment},
+                                  {"permuted_rows", c.permuted_rows}, {"z", c.z},
                                   {"log10_p", c.log10_p}});
     }
     j["entries"].push_back(std::move(ej));

@@ -125,6 +125,19 @@ std::pair<uint64_t, double> RowOverlap(const TensorFingerprint& a, const TensorF
   return {shared, a_below ? static_cast<double>(shared) / static_cast<double>(a_below) : 0.0};
 }
 
+// Sampled rows (same index in both) whose sorted |values| agree: rows copied
+// up to a signed permutation of the columns. Constant rows cannot be sampled
+// into agreement by chance between trained models, so any match is evidence.
+uint32_t PermutedRows(const TensorFingerprint& a, const TensorFingerprint& b, Scratch& s) {
+  if (a.invariant_hashes.empty() || b.invariant_hashes.empty() || a.row_elements() != b.row_elements()) {
+    return 0;
+  }
+  Intersect(a.sample_rows, b.sample_rows, s.rows);
+  uint32_t n = 0;
+  for (const auto& [ra, rb] : s.rows) n += a.invariant_hashes[ra] == b.invariant_hashes[rb];
+  return n;
+}
+
 // T over the anchor tokens both models have, or nothing when too few are shared.
 std::optional<PairedMoments> AnchorMoments(const Fingerprint& a, const Fingerprint& b) {
   if (a.anchors.empty() || b.anchors.empty() || a.anchor_cols != b.anchor_cols) return std::nullopt;
@@ -198,6 +211,9 @@ std::string Describe(const ScreenEntryResult& e, double alpha) {
     } else if (c.n_exact > 0 || c.shared_rows > 0) {
       part = c.component + ": " + std::to_string(c.n_exact) + " identical tensors, " +
              std::to_string(c.shared_rows) + " shared rows";
+    } else if (c.permuted_rows > 0) {
+      part = c.component + ": " + std::to_string(c.permuted_rows) +
+             " sampled rows identical up to a signed permutation of the hidden dimensions";
     } else if (c.log10_p <= alpha) {
       char buf[96];
       std::snprintf(buf, sizeof buf, "%s related (log10 p %.1f)", c.component.c_str(), c.log10_p);
@@ -226,6 +242,7 @@ ScreenEntryResult ScreenOne(const PreparedCandidate& cand, const ScreenTarget& t
     ScreenComponent& c = comps[cand.component_of[i]];
     const auto [shared, containment] = RowOverlap(a, b);
     c.shared_rows += shared;
+    c.permuted_rows += PermutedRows(a, b, scratch);
     c.row_containment = std::max(c.row_containment, containment);
     PrepareInto(b, scratch.prepared);
     const PairedMoments pm = AlignedMoments(a, cand.samples[i], b, scratch.prepared, scratch);
@@ -252,7 +269,7 @@ ScreenEntryResult ScreenOne(const PreparedCandidate& cand, const ScreenTarget& t
     c.z = z_n[k] ? z_sum[k] / std::sqrt(static_cast<double>(z_n[k])) : 0.0;  // Stouffer
     c.log10_p = BonferroniLog10(NormalLog10Upper(c.z), m);
     e.log10_p = std::min(e.log10_p, c.log10_p);
-    e.suspect |= c.n_exact > 0 || c.shared_rows > 0 || c.log10_p <= alpha;
+    e.suspect |= c.n_exact > 0 || c.shared_rows > 0 || c.permuted_rows > 0 || c.log10_p <= alpha;
   }
   e.components = std::move(comps);
   e.why = Describe(e, alpha);
@@ -287,7 +304,11 @@ TensorFingerprint DigestTensor(const TensorFingerprint& t) {
   d.sample_rows.clear();
   d.sample_cols.clear();
   d.samples.clear();
-  for (size_t r : rows) d.sample_rows.push_back(t.sample_rows[r]);
+  d.invariant_hashes.clear();
+  for (size_t r : rows) {
+    d.sample_rows.push_back(t.sample_rows[r]);
+    if (!t.invariant_hashes.empty()) d.invariant_hashes.push_back(t.invariant_hashes[r]);
+  }
   for (size_t c : cols) d.sample_cols.push_back(t.sample_cols[c]);
   for (size_t r : rows) {
     for (size_t c : cols) d.samples.push_back(t.samples[r * t.sample_cols.size() + c]);
@@ -339,7 +360,7 @@ void SortScreening(Screening* s) {
 
 bool WorthFullScreen(const ScreenEntryResult& e) {
   return std::any_of(e.components.begin(), e.components.end(), [](const ScreenComponent& c) {
-    return c.n_exact > 0 || c.shared_rows > 0 || c.z >= 3.0;
+    return c.n_exact > 0 || c.shared_rows > 0 || c.permuted_rows > 0 || c.z >= 3.0;
   });
 }
 

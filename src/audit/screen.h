@@ -7,7 +7,9 @@
 //              are the same in unrelated models); every informative tensor
 //              of a component matched -> COPIED.
 //   rows       overlap of the bottom-k row sketches of same-named tensors:
-//              identical non-constant rows are evidence of a (partial) copy.
+//              identical non-constant rows are evidence of a (partial) copy;
+//              sampled embedding/head rows whose sorted |values| agree are
+//              copies behind a signed permutation of the hidden dimensions.
 //   samples    the aligned samples (same canonical tensor, same row length,
 //              rows and columns both sampled) give the self-normalised
 //              statistic T of stats.h per tensor (~N(0,1) for independent
@@ -16,8 +18,8 @@
 //              Stouffer per component; anchor-token rows add one more T to
 //              token_embd. log10 p is Bonferroni-corrected over the entries
 //              screened. Raw cosine is never used.
-// An entry is a suspect when some component is COPIED, shares rows, or
-// reaches log10 p <= log10_alpha.
+// An entry is a suspect when some component is COPIED, shares rows (plain or
+// permuted), or reaches log10 p <= log10_alpha.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +47,7 @@ struct ScreenComponent {
   uint64_t n_values = 0;        // aligned sample values
   uint64_t shared_rows = 0;     // sketch hashes found in both
   double row_containment = 0;   // largest estimated share of a tensor's rows found in the entry's
+  uint32_t permuted_rows = 0;   // sampled rows equal up to a signed permutation of columns
   double z = 0;                 // Stouffer z of the paired tensors' T
   double log10_p = 0;           // relation, Bonferroni-corrected over entries
 };

@@ -101,7 +101,6 @@ TEST_F(AuditScreen, DerivedPairsAreSuspectsAndIndependentPairsAreNot) {
     ASSERT_NE(r, nullptr);
     std::printf("%-18s vs %-11s %-8s log10 p %9.1f  %s\n", model.c_str(), ref.c_str(),
                 r->suspect ? "SUSPECT" : "-", r->log10_p, r->why.c_str());
-    if (model == "obfuscated_s1") continue;  // function-preserving edits: see docs/audit.md
     if (is_related) {
       ++related;
       EXPECT_TRUE(r->suspect) << model << " vs " << ref << ": " << r->why;
@@ -128,7 +127,6 @@ TEST_F(AuditScreen, TwoStageRegistryScreeningFlagsTheSamePairs) {
   for (const auto& e : (*manifest_)["expected"]) refs.insert(e["reference"].get<std::string>());
   for (const auto& e : (*manifest_)["expected"]) {
     const std::string model = e["model"], ref = e["reference"];
-    if (model == "obfuscated_s1") continue;
     auto reg = Registry::Open(":memory:");
     ASSERT_TRUE(reg.ok());
     for (const std::string& r : refs) {
