@@ -56,6 +56,9 @@ inline audit::Fingerprint SyntheticFingerprint(const LlamaShape& s, uint64_t see
     for (uint64_t i = 0; i < plan.sample_rows * plan.sample_cols; ++i) {
       t.samples.push_back(F32ToF16(static_cast<float>(static_cast<int64_t>(NextRandom(&state) % 2001) - 1000) * 4e-5f));
     }
+    if (role == Role::kTokenEmbed || role == Role::kLmHead) {
+      for (size_t i = 0; i < t.sample_rows.size(); ++i) t.invariant_hashes.push_back(NextRandom(&state));
+    }
     fp.n_params += t.n_elements();
     fp.tensor_bytes += 2 * t.n_elements();
     fp.tensors.push_back(std::move(t));
