@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -109,6 +110,9 @@ inline void PrintFingerprintSizes() {
 
 // Fingerprints `dir` (cold cache) and compares with `cat` of the same file.
 inline int BenchFingerprint(const std::string& dir, const std::string& file) {
+  // Finish writing the generated file first: writeback still running would
+  // slow whichever measurement comes second.
+  if (std::system("sync") != 0) return 1;
   DropCache(file);
   const double cat_s = TimeCat(file);
   DropCache(file);
