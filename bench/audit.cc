@@ -8,6 +8,13 @@
 // Prints both times, their ratio (target <= 1.5) and the process's peak RSS
 // (target <= 4 GiB). --layers/--d/--ff/--vocab shrink the shapes for a quick
 // run; the files (27 GB at full size) are removed unless --keep.
+//
+// Then the fingerprint (audit/fingerprint.h): fingerprinting model A cold
+// against `cat` of the same file (target >= 0.90 of cat's throughput), the
+// fingerprint sizes of 7B- and 70B-shaped Llamas, and screening one 7B-shaped
+// fingerprint against --entries (1,000) registry entries (target <= 1 s).
+// --skip-compare leaves out the deep comparison; --screen-only runs only the
+// parts that need no generated weights (sizes and screening).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +22,7 @@
 #include <vector>
 
 #include "audit/compare.h"
+#include "audit_fingerprint.h"
 #include "bench_util.h"
 #include "io/env.h"
 #include "tensorfile/safetensors/safetensors_writer.h"
@@ -81,7 +89,8 @@ dokja::Status WriteModel(const std::string& dir, const Shape& s, uint64_t seed) 
 int main(int argc, char** argv) {
   Shape s;
   std::string dir = "/tmp";
-  bool keep = false;
+  bool keep = false, skip_compare = false, screen_only = false;
+  int entries = 1000;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : "0"; };
@@ -91,14 +100,22 @@ int main(int argc, char** argv) {
     else if (a == "--vocab") s.vocab = std::strtoull(next().c_str(), nullptr, 10);
     else if (a == "--dir") dir = next();
     else if (a == "--keep") keep = true;
+    else if (a == "--skip-compare") skip_compare = true;
+    else if (a == "--screen-only") screen_only = true;
+    else if (a == "--entries") entries = std::atoi(next().c_str());
     else {
-      std::fprintf(stderr, "usage: audit [--layers N] [--d N] [--ff N] [--vocab N] [--dir D] [--keep]\n");
+      std::fprintf(stderr, "usage: audit [--layers N] [--d N] [--ff N] [--vocab N] [--dir D] [--keep] [--skip-compare] [--screen-only] [--entries N]\n");
       return 2;
     }
+  }
+  if (screen_only) {
+    dokja::bench::PrintFingerprintSizes();
+    return dokja::bench::BenchScreening(dir, entries);
   }
   const std::string a = dir + "/dokja_bench_audit_a", b = dir + "/dokja_bench_audit_b";
   auto g0 = Clock::now();
   for (const auto& [path, seed] : {std::pair{a, 1}, std::pair{b, 2}}) {
+    if (skip_compare && seed == 2) continue;
     if (dokja::Status st = WriteModel(path, s, seed); !st.ok()) {
       std::fprintf(stderr, "bench/audit: %s\n", st.ToString().c_str());
       return 1;
@@ -109,6 +126,18 @@ int main(int argc, char** argv) {
               (unsigned long long)s.d, (unsigned long long)s.ff, (unsigned long long)s.vocab,
               Seconds(g0, Clock::now()));
   const std::string fa = a + "/model.safetensors", fb = b + "/model.safetensors";
+  if (dokja::bench::BenchFingerprint(a, fa) != 0 || dokja::bench::BenchScreening(dir, entries) != 0) {
+    std::fprintf(stderr, "bench/audit: fingerprint benchmark failed\n");
+    return 1;
+  }
+  dokja::bench::PrintFingerprintSizes();
+  if (skip_compare) {
+    if (!keep) {
+      std::filesystem::remove_all(a);
+      std::filesystem::remove_all(b);
+    }
+    return 0;
+  }
   const double gb = static_cast<double>(std::filesystem::file_size(fa) + std::filesystem::file_size(fb)) / 1e9;
   dokja::bench::DropCache(fa);
   dokja::bench::DropCache(fb);

@@ -1,7 +1,9 @@
 #include "audit/audit.h"
 
+#include <algorithm>
 #include <map>
 
+#include "audit/registry.h"
 #include "io/env.h"
 
 namespace dokja::audit {
@@ -18,7 +20,77 @@ int Strength(Verdict v) {
   return 0;
 }
 
+void Keep(std::map<std::string, Finding>* best, Finding f) {
+  auto it = best->find(f.component);
+  const bool stronger =
+      it == best->end() || Strength(f.verdict) > Strength(it->second.verdict) ||
+      (Strength(f.verdict) == Strength(it->second.verdict) && f.log10_p < it->second.log10_p);
+  if (stronger) (*best)[f.component] = std::move(f);
+}
+
+void Finalise(const std::map<std::string, Finding>& best, AuditReport* report) {
+  report->findings.clear();
+  report->not_original = false;
+  for (auto [key, f] : best) {
+    if (f.verdict == Verdict::kOriginal) f.reference.clear();
+    report->not_original |= f.verdict == Verdict::kCopied || f.verdict == Verdict::kDerived;
+    report->findings.push_back(f);
+  }
+}
+
+// Findings of a suspect that screening found but whose weights are not here.
+void ScreenOnlyFindings(const ScreenEntryResult& e, double alpha, std::map<std::string, Finding>* best) {
+  for (const ScreenComponent& c : e.components) {
+    if (c.copied) {
+      Keep(best, {c.component, Verdict::kCopied, "registry:" + e.name, c.log10_p,
+                  "screening: every informative tensor's content hash equals registry entry '" +
+                      e.name + "'"});
+    } else if (c.n_exact > 0 || c.shared_rows > 0 || c.log10_p <= alpha) {
+      Keep(best, {c.component, Verdict::kInconclusive, "registry:" + e.name, c.log10_p,
+                  "screening: related to registry entry '" + e.name +
+                      "'; its weights are not available locally for the deep comparison"});
+    }
+  }
+}
+
 }  // namespace
+
+Result<AuditReport> RunScreenedAudit(const std::string& candidate,
+                                     const std::vector<std::string>& against,
+                                     const std::string& registry_path, CompareOptions options) {
+  DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<Registry> registry, Registry::Open(registry_path));
+  DOKJA_ASSIGN_OR_RETURN(Model cand, OpenModel(io::Env::Default(), candidate));
+  DOKJA_ASSIGN_OR_RETURN(Fingerprint fp, ComputeFingerprint(cand));
+  ScreenOptions screen_options;
+  screen_options.log10_alpha = options.log10_alpha;
+  DOKJA_ASSIGN_OR_RETURN(Screening screening, registry->Screen(fp, screen_options));
+  std::vector<std::string> refs = against;
+  std::vector<const ScreenEntryResult*> unreachable;
+  for (const ScreenEntryResult& e : screening.entries) {
+    if (!e.suspect) continue;
+    const bool local = !e.weights_path.empty() && io::Env::Default().Stat(e.weights_path) != io::PathKind::kMissing;
+    if (!local) {
+      unreachable.push_back(&e);
+    } else if (std::find(refs.begin(), refs.end(), e.weights_path) == refs.end()) {
+      refs.push_back(e.weights_path);
+    }
+  }
+  AuditReport report;
+  if (!refs.empty()) {
+    DOKJA_ASSIGN_OR_RETURN(report, RunAudit(candidate, refs, options));
+  } else {
+    report.candidate = candidate;
+    report.options = options;
+  }
+  std::map<std::string, Finding> best;
+  for (const Finding& f : report.findings) {
+    Keep(&best, f);
+  }
+  for (const ScreenEntryResult* e : unreachable) ScreenOnlyFindings(*e, options.log10_alpha, &best);
+  Finalise(best, &report);
+  report.screening = std::move(screening);
+  return report;
+}
 
 Result<AuditReport> RunAudit(const std::string& candidate,
                              const std::vector<std::string>& references, CompareOptions options) {
@@ -35,19 +107,11 @@ Result<AuditReport> RunAudit(const std::string& candidate,
     DOKJA_ASSIGN_OR_RETURN(Model ref, OpenModel(io::Env::Default(), path));
     DOKJA_ASSIGN_OR_RETURN(Comparison c, CompareModels(cand, ref, options));
     for (const ComponentVerdict& comp : c.components) {
-      auto it = best.find(comp.component);
-      const bool stronger =
-          it == best.end() || Strength(comp.verdict) > Strength(it->second.verdict) ||
-          (Strength(comp.verdict) == Strength(it->second.verdict) && comp.log10_p < it->second.log10_p);
-      if (stronger) best[comp.component] = {comp.component, comp.verdict, path, comp.log10_p, comp.reason};
+      Keep(&best, {comp.component, comp.verdict, path, comp.log10_p, comp.reason});
     }
     report.references.push_back({path, std::move(c)});
   }
-  for (auto& [key, f] : best) {
-    if (f.verdict == Verdict::kOriginal) f.reference.clear();
-    report.not_original |= f.verdict == Verdict::kCopied || f.verdict == Verdict::kDerived;
-    report.findings.push_back(f);
-  }
+  Finalise(best, &report);
   return report;
 }
 

@@ -65,6 +65,8 @@ bool IsConstantInit(Role r) {
   }
 }
 
+}  // namespace
+
 std::string ComponentKey(const CanonicalName& c) {
   if (c.role == Role::kTokenEmbed && c.component == Component::kText) return "token_embd";
   if (c.role == Role::kLmHead && c.component == Component::kText) return "lm_head";
@@ -72,6 +74,8 @@ std::string ComponentKey(const CanonicalName& c) {
   if (c.component == Component::kUnknown) return "unknown";
   return std::string(ComponentName(c.component)) + "[" + c.tower + "]";
 }
+
+namespace {
 
 std::vector<uint32_t> Inverse(const std::vector<uint32_t>& map) {
   std::vector<uint32_t> inv(map.size());

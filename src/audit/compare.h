@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "tensorfile/canonical_name.h"
 #include "tensorfile/model.h"
 
 namespace dokja::audit {
@@ -91,6 +92,10 @@ struct Comparison {
   std::vector<ComponentVerdict> components;
   LayerMap layer_map;
 };
+
+// The component a tensor belongs to: "text" (the blocks), "token_embd",
+// "lm_head", "vision[<tower>]", "audio[<tower>]", "projector[<tower>]", "unknown".
+std::string ComponentKey(const CanonicalName& c);
 
 Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
                                  const CompareOptions& options = {});

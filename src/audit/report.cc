@@ -44,6 +44,32 @@ Json ComparisonJson_(const Comparison& c) {
   return j;
 }
 
+Json ScreeningJson(const Screening& s) {
+  Json j{{"registry", s.registry}, {"n_entries", s.n_entries}, {"log10_alpha", s.log10_alpha},
+         {"seconds", s.seconds}};
+  j["suspects"] = Json::array();
+  for (const ScreenEntryResult& e : s.entries) {
+    if (e.suspect) j["suspects"].push_back(e.name);
+  }
+  j["entries"] = Json::array();
+  for (const ScreenEntryResult& e : s.entries) {
+    Json ej{{"name", e.name}, {"weights_path", e.weights_path}, {"suspect", e.suspect},
+            {"why", e.why}, {"log10_p", e.log10_p}};
+    ej["components"] = Json::array();
+    for (const ScreenComponent& c : e.components) {
+      ej["components"].push_back({{"component", c.component}, {"copied", c.copied},
+                                  {"n_tensors", c.n_tensors}, {"n_informative", c.n_informative},
+                                  {"n_exact", c.n_exact}, {"n_paired", c.n_paired},
+                                  {"n_values", c.n_values}, {"shared_rows", c.shared_rows},
+                                  {"row_containment", c.row_containment},
+                                  {"permuted_rows", c.permuted_rows}, {"z", c.z},
+                                  {"log10_p", c.log10_p}});
+    }
+    j["entries"].push_back(std::move(ej));
+  }
+  return j;
+}
+
 std::string Esc(const std::string& s) {
   std::string out;
   for (char ch : s) {
@@ -97,6 +123,25 @@ std::string Heatmap(const LayerMap& m) {
   return svg;
 }
 
+std::string ScreeningHtml(const Screening& s) {
+  std::string h = "<h2>Screening against the registry</h2><p>Fingerprint screening against <strong>" +
+                  std::to_string(s.n_entries) + "</strong> registry entr" + (s.n_entries == 1 ? "y" : "ies") +
+                  " (<code>" + Esc(s.registry) + "</code>) in " + Num(s.seconds * 1000, "%.1f") +
+                  " ms: exact content hashes, shared rows, and the calibrated statistic of aligned "
+                  "samples, Bonferroni-corrected over the entries (threshold log10 p &le; " +
+                  Num(s.log10_alpha, "%.1f") + "). Suspects with local weights were compared in depth below.</p>";
+  h += "<table id=\"screening\"><tr><th>entry</th><th>suspect</th><th class=\"num\">log10 p</th>"
+       "<th class=\"num\">identical tensors</th><th class=\"num\">shared rows</th><th>why</th></tr>";
+  for (const ScreenEntryResult& e : s.entries) {
+    uint64_t exact = 0, rows = 0;
+    for (const ScreenComponent& c : e.components) exact += c.n_exact, rows += c.shared_rows;
+    h += "<tr><td>" + Esc(e.name) + "</td><td>" + (e.suspect ? "<span class=\"badge copied\">SUSPECT</span>" : "") +
+         "</td><td class=\"num\">" + Num(e.log10_p) + "</td><td class=\"num\">" + std::to_string(exact) +
+         "</td><td class=\"num\">" + std::to_string(rows) + "</td><td>" + Esc(e.why) + "</td></tr>";
+  }
+  return h + "</table>";
+}
+
 const char* kStyle = R"(
 body{font-family:system-ui,"Noto Sans KR",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.6em} h2{margin-top:2em;border-bottom:1px solid #ccc}
@@ -134,6 +179,7 @@ std::string AuditReportJson(const AuditReport& r) {
                              {"reference", f.reference}, {"log10_p", f.log10_p},
                              {"reason", f.reason}});
   }
+  if (r.screening) j["screening"] = ScreeningJson(*r.screening);
   j["references"] = Json::array();
   for (const ReferenceResult& ref : r.references) {
     Json rj = ComparisonJson_(ref.comparison);
@@ -165,6 +211,7 @@ std::string AuditReportHtml(const AuditReport& r) {
          "</td></tr>";
   }
   h += "</table>";
+  if (r.screening) h += ScreeningHtml(*r.screening);
   for (const ReferenceResult& ref : r.references) {
     const Comparison& c = ref.comparison;
     h += "<h2>Against <code>" + Esc(ref.path) + "</code></h2>";

@@ -13,6 +13,8 @@ namespace dokja::cli {
 void RegisterInspect(CLI::App& app, std::function<int()>* run);
 void RegisterCompare(CLI::App& app, std::function<int()>* run);
 void RegisterAudit(CLI::App& app, std::function<int()>* run);
+void RegisterFingerprint(CLI::App& app, std::function<int()>* run);
+void RegisterRegistry(CLI::App& app, std::function<int()>* run);
 void RegisterRun(CLI::App& app, std::function<int()>* run);
 void RegisterServeModel(CLI::App& app, std::function<int()>* run);
 void RegisterStage(CLI::App& app, std::function<int()>* run);

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   dokja::cli::RegisterInspect(app, &run);
   dokja::cli::RegisterCompare(app, &run);
   dokja::cli::RegisterAudit(app, &run);
+  dokja::cli::RegisterFingerprint(app, &run);
+  dokja::cli::RegisterRegistry(app, &run);
   dokja::cli::RegisterRun(app, &run);
   dokja::cli::RegisterServeModel(app, &run);
   dokja::cli::RegisterStage(app, &run);

@@ -109,6 +109,10 @@ void AdviseDropCache(const FileHandle& file) {
   ::posix_fadvise(file.fd(), 0, 0, POSIX_FADV_DONTNEED);
 }
 
+void AdviseWillNeed(const FileHandle& file, uint64_t offset, uint64_t n) {
+  ::posix_fadvise(file.fd(), static_cast<off_t>(offset), static_cast<off_t>(n), POSIX_FADV_WILLNEED);
+}
+
 PathKind StatPath(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return PathKind::kMissing;

@@ -62,6 +62,10 @@ Result<Mapping> MapReadOnly(const FileHandle& file, const std::string& path, uin
 // Drops the file's clean pages from the page cache (benchmarks' cold reads).
 void AdviseDropCache(const FileHandle& file);
 
+// Asks the kernel to start reading [offset, offset + n) into the page cache
+// now, without waiting or copying (a hint; errors are ignored).
+void AdviseWillNeed(const FileHandle& file, uint64_t offset, uint64_t n);
+
 enum class PathKind { kMissing, kFile, kDirectory, kOther };
 PathKind StatPath(const std::string& path);
 Result<std::vector<std::string>> ListDirectory(const std::string& path);  // names, sorted
