@@ -87,6 +87,16 @@ Result<AuditReport> RunScreenedAudit(const std::string& candidate,
     Keep(&best, f);
   }
   for (const ScreenEntryResult* e : unreachable) ScreenOnlyFindings(*e, options.log10_alpha, &best);
+  // Every screened component gets a verdict, ORIGINAL where nothing stronger
+  // was found, so the report lists the whole model, not just the suspects.
+  for (const ScreenEntryResult& e : screening.entries) {
+    for (const ScreenComponent& c : e.components) {
+      Keep(&best, {c.component, Verdict::kOriginal, "", c.log10_p,
+                   "screening: no evidence at log10 alpha " + std::to_string(options.log10_alpha).substr(0, 5) +
+                       " against any of " + std::to_string(screening.n_entries) +
+                       " registry entries (strongest: '" + e.name + "')"});
+    }
+  }
   Finalise(best, &report);
   report.screening = std::move(screening);
   return report;
@@ -107,6 +117,14 @@ Result<AuditReport> RunAudit(const std::string& candidate,
     DOKJA_ASSIGN_OR_RETURN(Model ref, OpenModel(io::Env::Default(), path));
     DOKJA_ASSIGN_OR_RETURN(Comparison c, CompareModels(cand, ref, options));
     for (const ComponentVerdict& comp : c.components) {
+      if (comp.n_paired == 0) {
+        // Nothing to compare (a vision-only reference for a text body): this
+        // reference is no evidence either way, which is ORIGINAL unless
+        // another reference finds more.
+        Keep(&best, {comp.component, Verdict::kOriginal, "", 0,
+                     "no counterpart in reference " + path});
+        continue;
+      }
       Keep(&best, {comp.component, comp.verdict, path, comp.log10_p, comp.reason});
     }
     report.references.push_back({path, std::move(c)});

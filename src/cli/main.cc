@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   dokja::cli::RegisterServeModel(app, &run);
   dokja::cli::RegisterStage(app, &run);
   dokja::cli::RegisterBench(app, &run);
+  dokja::cli::RegisterDemo(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

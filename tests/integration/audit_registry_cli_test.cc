@@ -96,10 +96,20 @@ TEST(AuditCli, ASuspectWithoutLocalWeightsIsReportedFromScreening) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["references"].size(), 0u);
-  ASSERT_EQ(j["findings"].size(), 1u);
-  EXPECT_EQ(j["findings"][0]["component"], "vision[visual]");
-  EXPECT_EQ(j["findings"][0]["verdict"], "COPIED");
-  EXPECT_EQ(j["findings"][0]["reference"], "registry:vit");
+  // Every component gets a verdict: the vision tower COPIED from screening
+  // alone, the rest ORIGINAL (the vision-only entry has no counterpart).
+  ASSERT_EQ(j["findings"].size(), 5u);
+  int copied = 0;
+  for (const auto& f : j["findings"]) {
+    if (f["component"] == "vision[visual]") {
+      ++copied;
+      EXPECT_EQ(f["verdict"], "COPIED");
+      EXPECT_EQ(f["reference"], "registry:vit");
+    } else {
+      EXPECT_EQ(f["verdict"], "ORIGINAL") << f["component"];
+    }
+  }
+  EXPECT_EQ(copied, 1);
   EXPECT_TRUE(j["not_original"].get<bool>());
 }
 
@@ -112,6 +122,9 @@ TEST(AuditCli, AnIndependentModelIsNotASuspect) {
   EXPECT_TRUE(j["screening"]["suspects"].empty());
   EXPECT_FALSE(j["not_original"].get<bool>());
   EXPECT_EQ(j["references"].size(), 0u);
+  // Still a verdict per component, from screening.
+  ASSERT_EQ(j["findings"].size(), 3u);
+  for (const auto& f : j["findings"]) EXPECT_EQ(f["verdict"], "ORIGINAL") << f["component"];
 }
 
 }  // namespace

@@ -7,7 +7,7 @@ by a program honestly, so these are made-up example files in the formats the
 stage decision reads (docs/stage.md); the benchmark points and audits are not:
 `dokja demo` computes them from the models every time it runs.
 
-Run from this folder: python3 make_inputs.py
+Run from this folder (examples/demo/inputs): python3 make_inputs.py
 """
 import csv
 import random
