@@ -25,16 +25,6 @@ std::vector<float> NormalisedColumns(const Dense& m) {
   return out;
 }
 
-Dense Transposed(const Dense& m) {
-  Dense t;
-  t.rows = m.cols;
-  t.cols = m.rows;
-  t.v.resize(m.v.size());
-  for (uint64_t r = 0; r < m.rows; ++r) {
-    for (uint64_t c = 0; c < m.cols; ++c) t.v[c * m.rows + r] = m.v[r * m.cols + c];
-  }
-  return t;
-}
 
 }  // namespace
 
@@ -134,6 +124,95 @@ std::vector<float> ColumnNorms(const Dense& m) {
   }
   std::vector<float> out(m.cols);
   for (uint64_t c = 0; c < m.cols; ++c) out[c] = static_cast<float>(std::sqrt(ss[c]));
+  return out;
+}
+
+Dense Transposed(const Dense& m) {
+  Dense t;
+  t.rows = m.cols;
+  t.cols = m.rows;
+  t.v.resize(m.v.size());
+  for (uint64_t r = 0; r < m.rows; ++r) {
+    for (uint64_t c = 0; c < m.cols; ++c) t.v[c * m.rows + r] = m.v[r * m.cols + c];
+  }
+  return t;
+}
+
+bool IdentityHolds(const Dense& a, const Dense& b, double log10_alpha) {
+  if (a.rows != b.rows || a.cols != b.cols || a.rows < 2) return false;
+  std::vector<float> ca(a.rows), cb(b.rows);
+  for (uint64_t c = 0; c < a.cols; ++c) {
+    for (uint64_t r = 0; r < a.rows; ++r) ca[r] = a.at(r, c), cb[r] = b.at(r, c);
+    PairedMoments m;
+    m.Add(ca.data(), cb.data(), a.rows);
+    if (BonferroniLog10(NormalLog10Upper(m.T()), a.cols) > log10_alpha) return false;
+  }
+  return true;
+}
+
+Dense SideBySide(const Dense& a, const Dense& b) {
+  Dense c{a.rows, a.cols + b.cols, {}};
+  c.v.reserve(a.v.size() + b.v.size());
+  for (uint64_t r = 0; r < a.rows; ++r) {
+    c.v.insert(c.v.end(), a.v.begin() + r * a.cols, a.v.begin() + (r + 1) * a.cols);
+    c.v.insert(c.v.end(), b.v.begin() + r * b.cols, b.v.begin() + (r + 1) * b.cols);
+  }
+  return c;
+}
+
+namespace {
+
+// Each block of `block_rows` consecutive rows as one row (a head's rows,
+// flattened); the values are already contiguous.
+Dense Blocks(const Dense& m, uint64_t block_rows) {
+  return Dense{m.rows / block_rows, block_rows * m.cols, m.v};
+}
+
+
+// A permutation of blocks as one of their rows.
+SignedPermutation ExpandBlocks(const SignedPermutation& blocks, uint64_t block_rows) {
+  SignedPermutation rows;
+  rows.worst_log10_p = blocks.worst_log10_p;
+  for (uint64_t b = 0; b < blocks.perm.size(); ++b) {
+    for (uint64_t i = 0; i < block_rows; ++i) {
+      rows.perm.push_back(static_cast<uint32_t>(blocks.perm[b] * block_rows + i));
+      rows.sign.push_back(1);
+    }
+  }
+  return rows;
+}
+
+}  // namespace
+
+HeadAlignment MatchHeads(const AttentionWeights& cand, const AttentionWeights& ref, uint64_t head_dim,
+                         double log10_alpha) {
+  HeadAlignment out;
+  const Dense* mats[] = {&cand.q, &cand.k, &cand.v, &ref.q, &ref.k, &ref.v};
+  for (const Dense* m : mats) {
+    if (head_dim == 0 || m->rows % head_dim != 0 || m->rows == 0) return out;
+  }
+  if (cand.q.rows != ref.q.rows || cand.k.rows != ref.k.rows || cand.q.cols != ref.q.cols ||
+      cand.k.cols != ref.k.cols || cand.v.rows != cand.k.rows || ref.v.rows != ref.k.rows) {
+    return out;
+  }
+  const Dense kv_a = Blocks(SideBySide(cand.k, cand.v), head_dim);
+  const Dense kv_b = Blocks(SideBySide(ref.k, ref.v), head_dim);
+  const Dense q_a = Blocks(cand.q, head_dim), q_b = Blocks(ref.q, head_dim);
+  const uint64_t n_kv = kv_a.rows, group = q_a.rows / n_kv;
+  if (n_kv == 0 || q_a.rows % n_kv != 0) return out;
+  if (IdentityHolds(Transposed(kv_a), Transposed(kv_b), log10_alpha) &&
+      IdentityHolds(Transposed(q_a), Transposed(q_b), log10_alpha)) {
+    return out;  // heads already in place
+  }
+  SignedPermutation kv = n_kv > 1 ? MatchRows(kv_a, kv_b, log10_alpha) : SignedPermutation{{0}, {1}, 0};
+  SignedPermutation q = MatchRows(q_a, q_b, log10_alpha);
+  if (kv.perm.size() != n_kv || q.perm.size() != q_a.rows) return out;
+  // A query head must stay with the key/value head it attends through.
+  for (uint64_t h = 0; h < q.perm.size(); ++h) {
+    if (q.perm[h] / group != kv.perm[h / group]) return out;
+  }
+  out.q_rows = ExpandBlocks(q, head_dim);
+  out.kv_rows = ExpandBlocks(kv, head_dim);
   return out;
 }
 

@@ -6,6 +6,8 @@
 //    and the norm gains;
 //  - a permutation of each layer's MLP neurons (rows of gate/up, columns of
 //    down);
+//  - a permutation of each layer's attention heads (row blocks of q, k and v
+//    with their key/value group, column blocks of the output projection);
 //  - norm gains folded into the matrices that follow them (gains set to 1).
 // We recover the first from the token embeddings (the same token rows in both
 // models: candidate column j matches the reference column with the largest
@@ -61,5 +63,35 @@ void ApplyToRows(const SignedPermutation& p, Dense* m, bool use_sign = true);
 
 // Column L2 norms.
 std::vector<float> ColumnNorms(const Dense& m);
+
+// The transpose.
+Dense Transposed(const Dense& m);
+
+// Row r of the result is row r of a followed by row r of b. REQUIRES: equal rows.
+Dense SideBySide(const Dense& a, const Dense& b);
+
+// True when every column matches the column of the same index significantly
+// (positively), i.e. there is nothing to re-align.
+bool IdentityHolds(const Dense& a, const Dense& b, double log10_alpha);
+
+// One layer's attention projections, hidden dimensions already aligned:
+// q is [n_heads * head_dim, d], k and v are [n_kv_heads * head_dim, d].
+struct AttentionWeights {
+  Dense q, k, v;
+};
+
+// Row permutations that undo permuted attention heads (in candidate ->
+// reference form, expanded to rows): kv_rows for k and v, q_rows for q and
+// for the columns of the output projection. Key/value heads are matched on
+// their [k | v] rows flattened, query heads on their q rows; a query head
+// must land in the group of the key/value head it was matched with (GQA),
+// or nothing is returned. Both empty when the heads are already in place,
+// the shapes differ, or the matching is not significant throughout.
+struct HeadAlignment {
+  SignedPermutation q_rows, kv_rows;
+  bool empty() const { return q_rows.perm.empty(); }
+};
+HeadAlignment MatchHeads(const AttentionWeights& cand, const AttentionWeights& ref, uint64_t head_dim,
+                         double log10_alpha);
 
 }  // namespace dokja::audit

@@ -105,6 +105,44 @@ Weights Disguise(Weights w, int n_layers, uint32_t d, uint32_t d_ff) {
   return w;
 }
 
+// Permutes layer l's attention heads: key/value heads by a shuffle, query
+// heads with their group and rotated within it, the output projection's
+// column blocks with the query heads (GQA keeps each query head with its
+// key/value head, so the function is unchanged).
+void PermuteHeads(Weights& w, int l, uint32_t n_heads, uint32_t n_kv, uint32_t head_dim) {
+  auto L = [l](const char* s) { return "model.layers." + std::to_string(l) + "." + s; };
+  const auto kvp = Shuffled(n_kv, 500 + l);
+  const uint32_t group = n_heads / n_kv;
+  std::vector<uint32_t> q_rows, kv_rows;
+  for (uint32_t h = 0; h < n_heads; ++h) {
+    const uint32_t to = kvp[h / group] * group + (h % group + 1) % group;
+    for (uint32_t i = 0; i < head_dim; ++i) q_rows.push_back(to * head_dim + i);
+  }
+  for (uint32_t h = 0; h < n_kv; ++h) {
+    for (uint32_t i = 0; i < head_dim; ++i) kv_rows.push_back(kvp[h] * head_dim + i);
+  }
+  const std::vector<float> ones_q(q_rows.size(), 1.0f), ones_kv(kv_rows.size(), 1.0f);
+  PermuteRows(&w[L("self_attn.q_proj.weight")], q_rows, ones_q);
+  PermuteRows(&w[L("self_attn.k_proj.weight")], kv_rows, ones_kv);
+  PermuteRows(&w[L("self_attn.v_proj.weight")], kv_rows, ones_kv);
+  PermuteCols(&w[L("self_attn.o_proj.weight")], q_rows, ones_q);
+}
+
+// Median Pearson r of the candidate's attention projections against the reference.
+double MedianAttentionR(const Comparison& c) {
+  std::vector<double> r;
+  for (const ComponentVerdict& comp : c.components) {
+    for (const TensorEvidence& t : comp.tensors) {
+      if (t.candidate.find(".attn_q.") != std::string::npos || t.candidate.find(".attn_k.") != std::string::npos) {
+        r.push_back(t.pearson);
+      }
+    }
+  }
+  if (r.empty()) return 0;
+  std::sort(r.begin(), r.end());
+  return r[r.size() / 2];
+}
+
 std::string WriteModel(const Weights& w, const std::string& name) {
   const std::string dir = ::testing::TempDir() + "dokja_align_" + name;
   std::filesystem::create_directories(dir);
@@ -178,6 +216,86 @@ TEST(Alignment, MatchColumnsRefusesUnrelatedMatrices) {
   ASSERT_EQ(found.perm.size(), 32u);
   EXPECT_EQ(found.perm, p.perm);
   EXPECT_EQ(found.sign, p.sign);
+}
+
+
+TEST(Alignment, PermutedAttentionHeadsAreRematchedToo) {
+  Weights w = Disguise(Load(kModel), 5, 64, 172);
+  for (int l = 0; l < 5; ++l) PermuteHeads(w, l, 8, 4, 8);
+  const std::string path = WriteModel(w, "heads");
+  const auto a = Logits(kModel), b = Logits(path);
+  ASSERT_EQ(a.size(), b.size());
+  double max_diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) max_diff = std::max(max_diff, double{std::abs(a[i] - b[i])});
+  EXPECT_LT(max_diff, 1e-3) << "permuting heads with their groups must not change the function";
+
+  auto cand = OpenModel(io::Env::Default(), path);
+  auto ref = OpenModel(io::Env::Default(), kModel);
+  ASSERT_TRUE(cand.ok() && ref.ok());
+  auto c = CompareModels(*cand, *ref);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->hidden_permuted);
+  EXPECT_EQ(c->neuron_permuted_layers, 5);
+  EXPECT_EQ(c->head_permuted_layers, 5);
+  // Once re-matched, the attention weights are the reference's own (up to
+  // the folded norm gains).
+  EXPECT_GT(MedianAttentionR(*c), 0.95);
+  for (const ComponentVerdict& comp : c->components) {
+    EXPECT_EQ(comp.verdict, Verdict::kDerived) << comp.component << ": " << comp.reason;
+    EXPECT_LT(comp.log10_p, -50) << comp.component;
+  }
+}
+
+TEST(Alignment, NeuronsAndHeadsAreRematchedWithoutAHiddenPermutation) {
+  Weights w = Load(kModel);
+  for (int l = 0; l < 5; ++l) {
+    PermuteHeads(w, l, 8, 4, 8);
+    const auto np = Shuffled(172, 300 + l);
+    const std::vector<float> ones(172, 1.0f);
+    auto L = [l](const char* s) { return "model.layers." + std::to_string(l) + "." + s; };
+    PermuteRows(&w[L("mlp.gate_proj.weight")], np, ones);
+    PermuteRows(&w[L("mlp.up_proj.weight")], np, ones);
+    PermuteCols(&w[L("mlp.down_proj.weight")], np, ones);
+  }
+  w["lm_head.weight"] = w["model.embed_tokens.weight"];
+  const std::string path = WriteModel(w, "no_hidden");
+  auto cand = OpenModel(io::Env::Default(), path);
+  auto ref = OpenModel(io::Env::Default(), kModel);
+  ASSERT_TRUE(cand.ok() && ref.ok());
+  auto c = CompareModels(*cand, *ref);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_FALSE(c->hidden_permuted);
+  EXPECT_EQ(c->neuron_permuted_layers, 5);
+  EXPECT_EQ(c->head_permuted_layers, 5);
+  EXPECT_GT(MedianAttentionR(*c), 0.99);
+}
+
+TEST(Alignment, MatchHeadsKeepsQueryHeadsWithTheirGroup) {
+  // Two key/value heads, four query heads, head_dim 2, d 16: a query head
+  // moved to the other group than its key/value head is no valid edit.
+  std::mt19937_64 rng(7);
+  std::normal_distribution<float> n01;
+  auto random = [&](uint64_t rows) {
+    Dense m{rows, 16, std::vector<float>(rows * 16)};
+    for (float& x : m.v) x = n01(rng);
+    return m;
+  };
+  AttentionWeights ref{random(8), random(4), random(4)};
+  // Swap the two kv heads, and the query heads within... the wrong group.
+  AttentionWeights bad = ref;
+  auto swap_blocks = [](Dense* m, uint64_t a, uint64_t b, uint64_t rows) {
+    for (uint64_t i = 0; i < rows * m->cols; ++i) std::swap(m->v[a * rows * m->cols + i], m->v[b * rows * m->cols + i]);
+  };
+  swap_blocks(&bad.k, 0, 1, 2);
+  swap_blocks(&bad.v, 0, 1, 2);
+  EXPECT_TRUE(MatchHeads(bad, ref, 2, -3.0).empty()) << "query heads did not follow their group";
+  AttentionWeights good = bad;
+  swap_blocks(&good.q, 0, 2, 2);
+  swap_blocks(&good.q, 1, 3, 2);
+  HeadAlignment h = MatchHeads(good, ref, 2, -3.0);
+  ASSERT_FALSE(h.empty());
+  EXPECT_EQ(h.kv_rows.perm, (std::vector<uint32_t>{2, 3, 0, 1}));
+  EXPECT_EQ(h.q_rows.perm, (std::vector<uint32_t>{4, 5, 6, 7, 0, 1, 2, 3}));
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ struct AuditTensor {
 struct Transform {
   SignedPermutation hidden;                        // residual-stream dimensions
   std::map<int32_t, SignedPermutation> neurons;    // per layer: MLP neurons
-  bool active() const { return !hidden.perm.empty() || !neurons.empty(); }
+  std::map<int32_t, HeadAlignment> heads;          // per layer: attention heads
+  bool active() const { return !hidden.perm.empty() || !neurons.empty() || !heads.empty(); }
 };
 
 // Sampled rows of a tensor, prepared for the statistic (rows centred and
@@ -164,6 +165,10 @@ HiddenAxis HiddenAxisOf(Role r) {
 bool Affected(const Transform& tr, const CanonicalName& c) {
   if (!tr.active() || c.component != Component::kText || c.expert != -1) return false;
   if (!tr.hidden.perm.empty() && HiddenAxisOf(c.role) != HiddenAxis::kNone) return true;
+  if (tr.heads.count(c.layer) != 0 && (c.role == Role::kAttnQ || c.role == Role::kAttnK ||
+                                       c.role == Role::kAttnV || c.role == Role::kAttnO)) {
+    return true;
+  }
   return tr.neurons.count(c.layer) != 0 &&
          (c.role == Role::kFfnGate || c.role == Role::kFfnUp || c.role == Role::kFfnDown);
 }
@@ -198,6 +203,14 @@ Result<Dense> ReadAligned(const AuditSide& side, const AuditTensor& t) {
     } else if (t.canon.role == Role::kFfnDown && m.cols == n) {
       ApplyToColumns(it->second, &m, false);
     }
+  }
+  if (auto it = tr.heads.find(t.canon.layer); it != tr.heads.end()) {
+    const SignedPermutation& q = it->second.q_rows;
+    const SignedPermutation& kv = it->second.kv_rows;
+    const Role role = t.canon.role;
+    if (role == Role::kAttnQ && m.rows == q.perm.size()) ApplyToRows(q, &m, false);
+    if ((role == Role::kAttnK || role == Role::kAttnV) && m.rows == kv.perm.size()) ApplyToRows(kv, &m, false);
+    if (role == Role::kAttnO && m.cols == q.perm.size()) ApplyToColumns(q, &m, false);
   }
   return m;
 }
@@ -391,31 +404,75 @@ const AuditTensor* FindKey(const AuditSide& side, const std::string& key) {
   return it == side.by_key.end() ? nullptr : &side.tensors[it->second];
 }
 
-Dense Transpose(const Dense& m) {
-  Dense t{m.cols, m.rows, std::vector<float>(m.v.size())};
-  for (uint64_t r = 0; r < m.rows; ++r)
-    for (uint64_t c = 0; c < m.cols; ++c) t.v[c * m.rows + r] = m.v[r * m.cols + c];
-  return t;
-}
-
-// True when every column matches the column of the same index significantly
-// (positively), i.e. there is nothing to re-align.
-bool IdentityHolds(const Dense& a, const Dense& b, double log10_alpha) {
-  if (a.rows != b.rows || a.cols != b.cols || a.rows < 2) return false;
-  std::vector<float> ca(a.rows), cb(b.rows);
-  for (uint64_t c = 0; c < a.cols; ++c) {
-    for (uint64_t r = 0; r < a.rows; ++r) ca[r] = a.at(r, c), cb[r] = b.at(r, c);
-    PairedMoments m;
-    m.Add(ca.data(), cb.data(), a.rows);
-    if (BonferroniLog10(NormalLog10Upper(m.T()), a.cols) > log10_alpha) return false;
+// True when sampled rows of tensor `key` match the reference's rows of the
+// same index (candidate columns in reference order): nothing to re-match.
+// Absent or differently shaped tensors count as in place.
+Result<bool> RowsInPlace(const AuditSide& a, const AuditSide& b, const std::string& key, double log10_alpha) {
+  const AuditTensor *ta = FindKey(a, key), *tb = FindKey(b, key);
+  if (ta == nullptr || tb == nullptr || ta->info->shape != tb->info->shape || ta->info->shape.size() != 2) {
+    return true;
   }
-  return true;
+  const std::vector<uint64_t> rows = SampleRows(ta->info->n_rows(), 256);
+  Dense da{rows.size(), ta->info->row_elements(), {}}, db{rows.size(), tb->info->row_elements(), {}};
+  DOKJA_ASSIGN_OR_RETURN(da.v, ReadRows(a, *ta, rows));
+  DOKJA_ASSIGN_OR_RETURN(db.v, ReadRows(b, *tb, rows));
+  const SignedPermutation& hidden = a.transform.hidden;
+  if (!hidden.perm.empty() && da.cols == hidden.perm.size()) ApplyToColumns(hidden, &da);
+  return IdentityHolds(Transposed(da), Transposed(db), log10_alpha);
 }
 
-// Finds the signed permutation of hidden dimensions (from the embeddings) and
-// the per-layer MLP neuron permutations that make the candidate line up with
-// the reference. Leaves the transform empty where identity already fits or
-// nothing significant is found.
+// Layer l's MLP neurons, matched on [up | gate] rows in reference coordinates.
+Status FindNeurons(AuditSide& a, const AuditSide& b, int32_t l, double log10_alpha) {
+  const std::string up = "text.blk." + std::to_string(l) + ".ffn_up.weight";
+  const std::string gate = "text.blk." + std::to_string(l) + ".ffn_gate.weight";
+  const AuditTensor *ua = FindKey(a, up), *ub = FindKey(b, up);
+  if (ua == nullptr || ub == nullptr || ua->info->shape != ub->info->shape) return Status::OK();
+  DOKJA_ASSIGN_OR_RETURN(bool in_place, RowsInPlace(a, b, up, log10_alpha));
+  if (in_place) return Status::OK();
+  DOKJA_ASSIGN_OR_RETURN(Dense ma, ReadAligned(a, *ua));
+  DOKJA_ASSIGN_OR_RETURN(Dense mb, ReadDense(b, *ub));
+  const AuditTensor *ga = FindKey(a, gate), *gb = FindKey(b, gate);
+  if (ga != nullptr && gb != nullptr && ga->info->shape == gb->info->shape) {
+    DOKJA_ASSIGN_OR_RETURN(Dense xa, ReadAligned(a, *ga));
+    DOKJA_ASSIGN_OR_RETURN(Dense xb, ReadDense(b, *gb));
+    ma = SideBySide(ma, xa);
+    mb = SideBySide(mb, xb);
+  }
+  SignedPermutation neurons = MatchRows(ma, mb, log10_alpha);
+  if (!neurons.perm.empty() && !neurons.identity()) a.transform.neurons[l] = std::move(neurons);
+  return Status::OK();
+}
+
+// Layer l's attention heads (align.h MatchHeads), in reference coordinates.
+Status FindHeads(AuditSide& a, const AuditSide& b, int32_t l, double log10_alpha) {
+  const ModelArch* arch = a.model->arch ? &*a.model->arch : nullptr;
+  if (arch == nullptr || arch->n_heads <= 0) return Status::OK();
+  const int64_t head_dim = arch->head_dim > 0 ? arch->head_dim : arch->d_model / arch->n_heads;
+  const std::string p = "text.blk." + std::to_string(l) + ".";
+  const AuditTensor *qa = FindKey(a, p + "attn_q.weight"), *qb = FindKey(b, p + "attn_q.weight");
+  const AuditTensor *ka = FindKey(a, p + "attn_k.weight"), *kb = FindKey(b, p + "attn_k.weight");
+  const AuditTensor *va = FindKey(a, p + "attn_v.weight"), *vb = FindKey(b, p + "attn_v.weight");
+  if (!qa || !qb || !ka || !kb || !va || !vb || head_dim <= 0) return Status::OK();
+  DOKJA_ASSIGN_OR_RETURN(bool q_in_place, RowsInPlace(a, b, p + "attn_q.weight", log10_alpha));
+  DOKJA_ASSIGN_OR_RETURN(bool k_in_place, RowsInPlace(a, b, p + "attn_k.weight", log10_alpha));
+  if (q_in_place && k_in_place) return Status::OK();
+  AttentionWeights wa, wb;
+  DOKJA_ASSIGN_OR_RETURN(wa.q, ReadAligned(a, *qa));
+  DOKJA_ASSIGN_OR_RETURN(wa.k, ReadAligned(a, *ka));
+  DOKJA_ASSIGN_OR_RETURN(wa.v, ReadAligned(a, *va));
+  DOKJA_ASSIGN_OR_RETURN(wb.q, ReadDense(b, *qb));
+  DOKJA_ASSIGN_OR_RETURN(wb.k, ReadDense(b, *kb));
+  DOKJA_ASSIGN_OR_RETURN(wb.v, ReadDense(b, *vb));
+  HeadAlignment heads = MatchHeads(wa, wb, static_cast<uint64_t>(head_dim), log10_alpha);
+  if (!heads.empty()) a.transform.heads[l] = std::move(heads);
+  return Status::OK();
+}
+
+// Finds the signed permutation of hidden dimensions (from the embeddings),
+// then per layer the MLP neuron and attention head permutations that make the
+// candidate line up with the reference. Leaves the transform empty where
+// identity already fits or nothing significant is found. Unrelated
+// embeddings end the search at once (cheap for independent models).
 Status FindTransform(AuditSide& a, const AuditSide& b, const CompareOptions& opt) {
   const std::string embd = "text.token_embd.weight";
   const AuditTensor* ea = FindKey(a, embd);
@@ -429,38 +486,15 @@ Status FindTransform(AuditSide& a, const AuditSide& b, const CompareOptions& opt
   Dense ca{rows.size(), ea->info->shape[1], {}}, cb{rows.size(), eb->info->shape[1], {}};
   DOKJA_ASSIGN_OR_RETURN(ca.v, ReadRows(a, *ea, rows));
   DOKJA_ASSIGN_OR_RETURN(cb.v, ReadRows(b, *eb, rows));
-  if (IdentityHolds(ca, cb, opt.log10_alpha)) return Status::OK();
-  if (!ColumnsLookMatchable(ca, cb, opt.log10_alpha)) return Status::OK();
-  SignedPermutation hidden = MatchColumns(ca, cb, opt.log10_alpha, /*allow_sign=*/true);
-  if (hidden.perm.empty() || hidden.identity()) return Status::OK();
-  a.transform.hidden = std::move(hidden);
-  // Within each layer, match MLP neurons on [gate | up] rows in reference coordinates.
+  if (!IdentityHolds(ca, cb, opt.log10_alpha)) {
+    if (!ColumnsLookMatchable(ca, cb, opt.log10_alpha)) return Status::OK();
+    SignedPermutation hidden = MatchColumns(ca, cb, opt.log10_alpha, /*allow_sign=*/true);
+    if (hidden.perm.empty()) return Status::OK();
+    if (!hidden.identity()) a.transform.hidden = std::move(hidden);
+  }
   for (int32_t l = 0; l < std::min(a.n_layers, b.n_layers); ++l) {
-    const std::string up = "text.blk." + std::to_string(l) + ".ffn_up.weight";
-    const std::string gate = "text.blk." + std::to_string(l) + ".ffn_gate.weight";
-    const AuditTensor *ua = FindKey(a, up), *ub = FindKey(b, up);
-    if (ua == nullptr || ub == nullptr || ua->info->shape != ub->info->shape) continue;
-    DOKJA_ASSIGN_OR_RETURN(Dense ma, ReadAligned(a, *ua));
-    DOKJA_ASSIGN_OR_RETURN(Dense mb, ReadDense(b, *ub));
-    if (IdentityHolds(Transpose(ma), Transpose(mb), opt.log10_alpha)) continue;
-    const AuditTensor *ga = FindKey(a, gate), *gb = FindKey(b, gate);
-    if (ga != nullptr && gb != nullptr && ga->info->shape == gb->info->shape) {
-      // Concatenate gate columns after up columns: one row per neuron.
-      DOKJA_ASSIGN_OR_RETURN(Dense xa, ReadAligned(a, *ga));
-      DOKJA_ASSIGN_OR_RETURN(Dense xb, ReadDense(b, *gb));
-      auto concat = [](const Dense& u, const Dense& g) {
-        Dense c{u.rows, u.cols + g.cols, {}};
-        for (uint64_t r = 0; r < u.rows; ++r) {
-          c.v.insert(c.v.end(), u.v.begin() + r * u.cols, u.v.begin() + (r + 1) * u.cols);
-          c.v.insert(c.v.end(), g.v.begin() + r * g.cols, g.v.begin() + (r + 1) * g.cols);
-        }
-        return c;
-      };
-      ma = concat(ma, xa);
-      mb = concat(mb, xb);
-    }
-    SignedPermutation neurons = MatchRows(ma, mb, opt.log10_alpha);
-    if (!neurons.perm.empty() && !neurons.identity()) a.transform.neurons[l] = std::move(neurons);
+    DOKJA_RETURN_IF_ERROR(FindNeurons(a, b, l, opt.log10_alpha));
+    DOKJA_RETURN_IF_ERROR(FindHeads(a, b, l, opt.log10_alpha));
   }
   a.samples.clear();
   return Status::OK();
@@ -725,6 +759,7 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
   DOKJA_RETURN_IF_ERROR(FindTransform(a, b, opt));
   out.hidden_permuted = !a.transform.hidden.perm.empty();
   out.neuron_permuted_layers = static_cast<int32_t>(a.transform.neurons.size());
+  out.head_permuted_layers = static_cast<int32_t>(a.transform.heads.size());
   DOKJA_ASSIGN_OR_RETURN(out.layer_map, MapLayers(a, b, opt));
   std::map<std::string, ComponentVerdict> comps;
   PairedMoments gains;  // every paired norm gain, for the report's cosine lesson

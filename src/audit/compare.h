@@ -83,6 +83,7 @@ struct Comparison {
   // Function-preserving edits undone before comparing (align.h).
   bool hidden_permuted = false;        // a signed permutation of hidden dims was found
   int32_t neuron_permuted_layers = 0;  // layers whose MLP neurons were re-matched
+  int32_t head_permuted_layers = 0;    // layers whose attention heads were re-matched
   // All paired norm gains together: the raw cosine the public argument used,
   // next to the centred Pearson correlation and the calibrated statistic.
   double norm_gain_cosine = 0;

@@ -14,7 +14,8 @@ using Json = nlohmann::ordered_json;
 Json ComparisonJson_(const Comparison& c) {
   Json j;
   j["alignment"] = {{"hidden_permuted", c.hidden_permuted},
-                    {"neuron_permuted_layers", c.neuron_permuted_layers}};
+                    {"neuron_permuted_layers", c.neuron_permuted_layers},
+                    {"head_permuted_layers", c.head_permuted_layers}};
   j["norm_gains"] = {{"raw_cosine", c.norm_gain_cosine},
                      {"pearson", c.norm_gain_pearson},
                      {"log10_p", c.norm_gain_log10_p},
@@ -215,12 +216,18 @@ std::string AuditReportHtml(const AuditReport& r) {
   for (const ReferenceResult& ref : r.references) {
     const Comparison& c = ref.comparison;
     h += "<h2>Against <code>" + Esc(ref.path) + "</code></h2>";
-    if (c.hidden_permuted || c.neuron_permuted_layers > 0) {
-      h += "<p class=\"note\">Function-preserving edits were undone before comparing: " +
-           std::string(c.hidden_permuted ? "a signed permutation of the hidden dimensions" : "") +
-           (c.neuron_permuted_layers > 0 ? "; MLP neurons re-matched in " +
-                                               std::to_string(c.neuron_permuted_layers) + " layer(s)"
-                                         : "") + ".</p>";
+    std::vector<std::string> undone;
+    if (c.hidden_permuted) undone.push_back("a signed permutation of the hidden dimensions");
+    if (c.neuron_permuted_layers > 0) {
+      undone.push_back("MLP neurons re-matched in " + std::to_string(c.neuron_permuted_layers) + " layer(s)");
+    }
+    if (c.head_permuted_layers > 0) {
+      undone.push_back("attention heads re-matched in " + std::to_string(c.head_permuted_layers) + " layer(s)");
+    }
+    if (!undone.empty()) {
+      std::string list;
+      for (const std::string& u : undone) list += (list.empty() ? "" : "; ") + u;
+      h += "<p class=\"note\">Function-preserving edits were undone before comparing: " + Esc(list) + ".</p>";
     }
     h += "<table><tr><th>component</th><th>verdict</th><th class=\"num\">log10 p</th>"
          "<th class=\"num\">log10 p (norm gains)</th><th class=\"num\">median r</th>"
