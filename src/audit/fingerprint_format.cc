@@ -74,7 +74,7 @@ class Reader {
                   std::to_string(remaining()) + " bytes left");
     }
     v->resize(n);
-    std::memcpy(v->data(), b_.data() + pos_, n * sizeof(T));
+    if (n > 0) std::memcpy(v->data(), b_.data() + pos_, n * sizeof(T));  // data() may be null when empty
     pos_ += n * sizeof(T);
     return true;
   }

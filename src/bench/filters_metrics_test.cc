@@ -125,6 +125,11 @@ TEST(Metrics, BootstrapStderrOfAMeanMatchesTheAnalyticOne) {
   EXPECT_NE(boot, BootstrapStderr(Aggregation::kMean, items, 1000, 99));
 }
 
+// One instruction's kwargs as the one-element list the checkers expect.
+// Spelled out: brace-initialised JSON lists of one object are read as a list
+// by gcc and as the object itself by clang.
+nlohmann::json Kw(nlohmann::json object) { return nlohmann::json::array({std::move(object)}); }
+
 nlohmann::json Doc(std::vector<std::string> ids, nlohmann::json kwargs) {
   return {{"prompt", "p"}, {"instruction_id_list", ids}, {"kwargs", kwargs}};
 }
@@ -137,40 +142,40 @@ bool Strict(const nlohmann::json& doc, const std::string& answer, size_t i = 0) 
 }
 
 TEST(Instructions, EachCheckerPassesAndFails) {
-  auto words = Doc({"length_constraints:number_words"}, {{{"relation", "at least"}, {"num_words", 3}}});
+  auto words = Doc({"length_constraints:number_words"}, Kw(nlohmann::json::object({{"relation", "at least"}, {"num_words", 3}})));
   EXPECT_TRUE(Strict(words, "하나 둘 셋"));
   EXPECT_FALSE(Strict(words, "하나 둘"));
-  auto sentences = Doc({"length_constraints:number_sentences"}, {{{"relation", "less than"}, {"num_sentences", 3}}});
+  auto sentences = Doc({"length_constraints:number_sentences"}, Kw(nlohmann::json::object({{"relation", "less than"}, {"num_sentences", 3}})));
   EXPECT_TRUE(Strict(sentences, "첫 문장. 둘째 문장!"));
   EXPECT_FALSE(Strict(sentences, "하나. 둘. 셋?"));
-  auto keywords = Doc({"keywords:existence"}, {{{"keywords", {"한강", "Seoul"}}}});
+  auto keywords = Doc({"keywords:existence"}, Kw(nlohmann::json::object({{"keywords", {"한강", "Seoul"}}})));
   EXPECT_TRUE(Strict(keywords, "seoul에는 한강이 흐른다"));
   EXPECT_FALSE(Strict(keywords, "서울에는 강이 흐른다"));
-  auto forbidden = Doc({"keywords:forbidden_words"}, {{{"forbidden_words", {"비"}}}});
+  auto forbidden = Doc({"keywords:forbidden_words"}, Kw(nlohmann::json::object({{"forbidden_words", {"비"}}})));
   EXPECT_FALSE(Strict(forbidden, "비가 온다"));
-  auto comma = Doc({"punctuation:no_comma"}, {nlohmann::json::object()});
+  auto comma = Doc({"punctuation:no_comma"}, Kw(nlohmann::json::object()));
   EXPECT_TRUE(Strict(comma, "쉼표 없는 글"));
   EXPECT_FALSE(Strict(comma, "쉼표, 있는 글"));
-  auto json = Doc({"detectable_format:json_format"}, {nlohmann::json::object()});
+  auto json = Doc({"detectable_format:json_format"}, Kw(nlohmann::json::object()));
   EXPECT_TRUE(Strict(json, "```json\n{\"과일\": \"사과\"}\n```"));
   EXPECT_FALSE(Strict(json, "{과일: 사과}"));
-  auto end = Doc({"startend:end_checker"}, {{{"end_phrase", "감사합니다."}}});
+  auto end = Doc({"startend:end_checker"}, Kw(nlohmann::json::object({{"end_phrase", "감사합니다."}})));
   EXPECT_TRUE(Strict(end, "좋은 하루 되세요. 감사합니다. \n"));
   EXPECT_FALSE(Strict(end, "감사합니다. 안녕"));
-  auto ko = Doc({"language:response_language"}, {{{"language", "ko"}}});
+  auto ko = Doc({"language:response_language"}, Kw(nlohmann::json::object({{"language", "ko"}})));
   EXPECT_TRUE(Strict(ko, "서울은 아름다운 도시입니다 2024"));
   EXPECT_FALSE(Strict(ko, "Seoul is a beautiful city 서울"));
-  auto paragraphs = Doc({"length_constraints:number_paragraphs"}, {{{"num_paragraphs", 2}}});
+  auto paragraphs = Doc({"length_constraints:number_paragraphs"}, Kw(nlohmann::json::object({{"num_paragraphs", 2}})));
   EXPECT_TRUE(Strict(paragraphs, "첫 단락\n***\n둘째 단락"));
   EXPECT_FALSE(Strict(paragraphs, "첫 단락\n***\n\n***\n셋째"));
-  auto bullets = Doc({"detectable_format:number_bullet_lists"}, {{{"num_bullets", 2}}});
+  auto bullets = Doc({"detectable_format:number_bullet_lists"}, Kw(nlohmann::json::object({{"num_bullets", 2}})));
   EXPECT_TRUE(Strict(bullets, "* 하나\n* 둘"));
-  auto quote = Doc({"startend:quotation"}, {nlohmann::json::object()});
+  auto quote = Doc({"startend:quotation"}, Kw(nlohmann::json::object()));
   EXPECT_TRUE(Strict(quote, "\"인용\""));
 }
 
 TEST(Instructions, LooseAcceptsMarkdownAndAFirstLineTheStrictCheckRejects) {
-  auto end = Doc({"startend:end_checker"}, {{{"end_phrase", "끝."}}});
+  auto end = Doc({"startend:end_checker"}, Kw(nlohmann::json::object({{"end_phrase", "끝."}})));
   auto r = CheckInstructions(end, "본문 끝.\n**추가 설명**");
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->strict[0]);
@@ -178,8 +183,8 @@ TEST(Instructions, LooseAcceptsMarkdownAndAFirstLineTheStrictCheckRejects) {
 }
 
 TEST(Instructions, RejectsUnknownIdsAndMissingKwargs) {
-  EXPECT_FALSE(ValidateInstructions(Doc({"made:up"}, {nlohmann::json::object()})).ok());
-  Status s = ValidateInstructions(Doc({"length_constraints:number_words"}, {{{"relation", "at least"}}}));
+  EXPECT_FALSE(ValidateInstructions(Doc({"made:up"}, Kw(nlohmann::json::object()))).ok());
+  Status s = ValidateInstructions(Doc({"length_constraints:number_words"}, Kw(nlohmann::json::object({{"relation", "at least"}}))));
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("num_words"), std::string::npos);
   EXPECT_FALSE(ValidateInstructions(Doc({"punctuation:no_comma"}, nlohmann::json::array())).ok());
