@@ -16,8 +16,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -32,6 +30,7 @@
 #include "cli/commands.h"
 #include "io/env.h"
 #include "scoring/report.h"
+#include "scoring/stage_inputs.h"
 #include "tensorfile/model.h"
 
 #ifndef DOKJA_VERSION
@@ -86,20 +85,12 @@ Result<fs::path> FindDataDir(const std::string& given) {
                           "repository root or pass --data DIR");
 }
 
-Result<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path.string() + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 Status WriteFile(const fs::path& path, const std::string& text) {
   return bench::WriteTextFile(path.string(), text);
 }
 
 Result<DemoPlan> LoadPlan(const fs::path& data_dir) {
-  DOKJA_ASSIGN_OR_RETURN(std::string text, ReadFile(data_dir / "demo.json"));
+  DOKJA_ASSIGN_OR_RETURN(std::string text, scoring::ReadInputFile((data_dir / "demo.json").string(), "demo plan"));
   Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Status::Corrupt("demo.json: not a JSON object");
   DemoPlan plan;
