@@ -151,7 +151,10 @@ Status ApplyAdvance(const StageConfig& config, std::vector<TeamOutcome>& teams) 
   for (auto& t : teams) {
     if (!t.gate_pass) {
       t.decision = Decision::kEliminatedGate;
-      const GateEvidence& e = t.gate_evidence.front();
+      // The reason cites the strongest evidence (smallest log10 p).
+      const GateEvidence& e = *std::min_element(
+          t.gate_evidence.begin(), t.gate_evidence.end(),
+          [](const GateEvidence& x, const GateEvidence& y) { return x.log10_p < y.log10_p; });
       t.reason = "failed originality gate '" + e.rule + "': " +
                  (e.component.empty() ? e.reason : e.component + " " + e.verdict + " from " + e.reference);
       t.reason_ko = "독자성 기준 '" + e.rule + "' 미충족: " +

@@ -60,6 +60,9 @@ TEST_F(DemoTest, DecidesTheStageFromTheModelsThemselves) {
   // ... continued pre-training of the public model as DERIVED ...
   EXPECT_EQ(teams["garam"]["decision"], "eliminated_gate");
   for (const auto& e : teams["garam"]["gate"]["evidence"]) EXPECT_EQ(e["verdict"], "DERIVED");
+  // The reason cites the strongest evidence: the text body, not the head.
+  EXPECT_NE(teams["garam"]["reason"].get<std::string>().find("text DERIVED"), std::string::npos)
+      << teams["garam"]["reason"];
   // ... while the same random initialisation alone (SHARED-INIT) and models
   // trained from scratch pass.
   for (const char* team : {"haneul", "bada", "sanmaru"}) {
