@@ -21,8 +21,9 @@ Rubric OneCriterion(const std::string& name) {
 TEST_P(ExpertStoreTest, MaterialIsFoundByIdAndUnknownIdIsNotFound) {
   ASSERT_OK_AND_ASSIGN(int64_t org, store().CreateOrganisation("Org"));
   ASSERT_OK_AND_ASSIGN(int64_t team, store().CreateTeam({0, "Alpha", "Team 1", {org}}));
-  const Material m{0, team, "기술 보고서 v1", "application/pdf", std::string(64, 'a'),
-                   std::string(64, 'a'), 12345, 77};
+  const Material m{
+      0,     team, "기술 보고서 v1", "application/pdf", std::string(64, 'a'), std::string(64, 'a'),
+      12345, 77};
   ASSERT_OK_AND_ASSIGN(int64_t id, store().AddMaterial(m));
   ASSERT_OK_AND_ASSIGN(Material got, store().GetMaterial(id));
   EXPECT_EQ(got.id, id);

@@ -22,8 +22,8 @@ int64_t QueryId(Call& call, const char* name) {
   int64_t v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v <= 0) {
-    SendError(call, 400, "invalid", std::string("query parameter '") + name +
-                                        "': expected a positive integer");
+    SendError(call, 400, "invalid",
+              std::string("query parameter '") + name + "': expected a positive integer");
     return 0;
   }
   return v;
@@ -73,8 +73,10 @@ Result<std::string> MaterialTitle(Call& call, const store::Team& team) {
 }
 
 Json AdminAssignmentJson(store::Store& store, const store::Assignment& a) {
-  Json j = {{"id", a.id},           {"rubric_id", a.rubric_id},
-            {"expert_id", a.expert_id}, {"team_id", a.team_id},
+  Json j = {{"id", a.id},
+            {"rubric_id", a.rubric_id},
+            {"expert_id", a.expert_id},
+            {"team_id", a.team_id},
             {"submitted", a.submitted_ms != 0}};
   if (Result<store::Account> e = store.GetAccount(a.expert_id); e.ok()) j["expert"] = e->username;
   if (Result<store::Team> t = store.GetTeam(a.team_id); t.ok()) {
@@ -130,8 +132,14 @@ void UploadMaterial(Call& call) {
   if (!title.ok()) return SendStatus(call, title.status());
   Result<std::string> digest = WriteMaterialFile(call.app.options().materials_dir, bytes);
   if (!digest.ok()) return SendStatus(call, digest.status());
-  const store::Material m{0,       team_id, *title, *type, *digest, *digest,
-                          static_cast<int64_t>(bytes.size()), call.app.NowMs()};
+  const store::Material m{0,
+                          team_id,
+                          *title,
+                          *type,
+                          *digest,
+                          *digest,
+                          static_cast<int64_t>(bytes.size()),
+                          call.app.NowMs()};
   Result<int64_t> id = call.app.store().AddMaterial(m);
   if (!id.ok()) return SendStatus(call, id.status());
   Audit(call, "material.upload", "team:" + std::to_string(team_id),
@@ -170,7 +178,8 @@ void CreateAssignments(Call& call) {
   }
   if (!created.ok()) return SendStatus(call, created.status());
   Json list = Json::array();
-  for (const store::Assignment& a : *created) list.push_back(AdminAssignmentJson(call.app.store(), a));
+  for (const store::Assignment& a : *created)
+    list.push_back(AdminAssignmentJson(call.app.store(), a));
   Audit(call, "assignment.create", "rubric:" + std::to_string(*rubric_id),
         "per_team " + std::to_string(*per_team) + ", created " + std::to_string(created->size()));
   SendJson(call, 200, {{"created", std::move(list)}});
@@ -195,18 +204,27 @@ void Progress(Call& call) {
   for (const auto& [id, c] : by_expert) {
     Result<store::Account> e = store.GetAccount(id);
     if (!e.ok()) return SendStatus(call, e.status());
-    experts.push_back({{"id", id}, {"username", e->username}, {"display_name", e->display_name},
-                       {"assigned", c.assigned}, {"submitted", c.submitted}});
+    experts.push_back({{"id", id},
+                       {"username", e->username},
+                       {"display_name", e->display_name},
+                       {"assigned", c.assigned},
+                       {"submitted", c.submitted}});
   }
   for (const auto& [id, c] : by_team) {
     Result<store::Team> t = store.GetTeam(id);
     if (!t.ok()) return SendStatus(call, t.status());
-    teams.push_back({{"id", id}, {"name", t->name}, {"anonymous_label", t->anonymous_label},
-                     {"assigned", c.assigned}, {"submitted", c.submitted}});
+    teams.push_back({{"id", id},
+                     {"name", t->name},
+                     {"anonymous_label", t->anonymous_label},
+                     {"assigned", c.assigned},
+                     {"submitted", c.submitted}});
   }
-  SendJson(call, 200, {{"rubric_id", rubric_id}, {"assigned", total.assigned},
-                       {"submitted", total.submitted}, {"experts", std::move(experts)},
-                       {"teams", std::move(teams)}});
+  SendJson(call, 200,
+           {{"rubric_id", rubric_id},
+            {"assigned", total.assigned},
+            {"submitted", total.submitted},
+            {"experts", std::move(experts)},
+            {"teams", std::move(teams)}});
 }
 
 void AgreementReport(Call& call) {
@@ -243,7 +261,8 @@ void Export(Call& call) {
   } else {
     const int64_t rubric_id = QueryId(call, "rubric_id");
     if (rubric_id == 0) return;
-    if (Status st = call.app.store().GetRubric(rubric_id).status(); !st.ok()) return SendStatus(call, st);
+    if (Status st = call.app.store().GetRubric(rubric_id).status(); !st.ok())
+      return SendStatus(call, st);
     Result<std::vector<store::ScoreExportRow>> rows = call.app.store().ExportScores(rubric_id);
     if (!rows.ok()) return SendStatus(call, rows.status());
     out = format == "json" ? ExpertScoresJson(*rows) : ExpertScoresCsv(*rows);
@@ -259,7 +278,7 @@ void Export(Call& call) {
   call.res.set_header("X-Content-Type-Options", "nosniff");
   call.res.status = 200;
   call.res.set_content(std::move(*out), format == "json" ? "application/json; charset=utf-8"
-                                                          : "text/csv; charset=utf-8");
+                                                         : "text/csv; charset=utf-8");
 }
 
 }  // namespace dokja::web::expert

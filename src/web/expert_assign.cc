@@ -32,10 +32,10 @@ Result<std::vector<PlannedAssignment>> PlanAssignments(const std::vector<TeamCan
   if (per_team < 1) return Status::InvalidArgument("per_team must be at least 1");
   for (const TeamCandidates& t : teams) {
     if (static_cast<int64_t>(t.eligible.size()) < per_team) {
-      return Status::InvalidArgument(
-          "not enough eligible experts: team '" + t.team_name + "' has " +
-          std::to_string(t.eligible.size()) + " without a conflict of interest, " +
-          std::to_string(per_team) + " wanted");
+      return Status::InvalidArgument("not enough eligible experts: team '" + t.team_name +
+                                     "' has " + std::to_string(t.eligible.size()) +
+                                     " without a conflict of interest, " +
+                                     std::to_string(per_team) + " wanted");
     }
   }
   std::vector<PlannedAssignment> plan;
@@ -104,7 +104,8 @@ Result<std::vector<store::Assignment>> AssignExperts(store::Store& store, int64_
                          PlanAssignments(candidates, loads.rubric, loads.total, per_team));
   std::vector<store::Assignment> created;
   for (const PlannedAssignment& p : plan) {
-    DOKJA_ASSIGN_OR_RETURN(int64_t id, store.AssignExpert(rubric_id, p.expert_id, p.team_id, now_ms));
+    DOKJA_ASSIGN_OR_RETURN(int64_t id,
+                           store.AssignExpert(rubric_id, p.expert_id, p.team_id, now_ms));
     created.push_back({id, rubric_id, p.expert_id, p.team_id, now_ms, 0});
   }
   return created;

@@ -30,9 +30,9 @@ namespace dokja::web {
 // One team's view for planning.
 struct TeamCandidates {
   int64_t team_id = 0;
-  std::string team_name;            // for messages
-  std::vector<int64_t> eligible;    // expert ids without a conflict of interest
-  std::vector<int64_t> assigned;    // experts already assigned under this rubric
+  std::string team_name;          // for messages
+  std::vector<int64_t> eligible;  // expert ids without a conflict of interest
+  std::vector<int64_t> assigned;  // experts already assigned under this rubric
 };
 
 struct PlannedAssignment {

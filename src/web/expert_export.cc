@@ -1,7 +1,6 @@
 #include "web/expert_export.h"
 
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "scoring/stats.h"
@@ -55,8 +54,8 @@ Result<std::string> ExpertScoresJson(const std::vector<store::ScoreExportRow>& r
   nlohmann::json out = nlohmann::json::array();
   for (const store::ScoreExportRow& r : rows) {
     DOKJA_RETURN_IF_ERROR(CheckRow(r));
-    out.push_back({{"expert", r.expert}, {"team", r.team}, {"criterion", r.criterion},
-                   {"score", r.score}});
+    out.push_back(
+        {{"expert", r.expert}, {"team", r.team}, {"criterion", r.criterion}, {"score", r.score}});
   }
   return out.dump(1) + "\n";
 }
@@ -76,6 +75,21 @@ Result<std::string> ExpertRosterCsv(const std::vector<store::RosterEntry>& roste
     }
     out += CsvField(e.expert) + "," + CsvField(joined) + "\n";
   }
+  return out;
+}
+
+Result<ExpertExport> ExportExpertInputs(store::Store& store, int64_t rubric_id, bool json) {
+  ExpertExport out;
+  DOKJA_ASSIGN_OR_RETURN(out.rubric, store.GetRubric(rubric_id));
+  DOKJA_ASSIGN_OR_RETURN(std::vector<store::ScoreExportRow> rows, store.ExportScores(rubric_id));
+  DOKJA_ASSIGN_OR_RETURN(out.scores, json ? ExpertScoresJson(rows) : ExpertScoresCsv(rows));
+  DOKJA_ASSIGN_OR_RETURN(std::vector<store::RosterEntry> roster, store.ExpertRoster());
+  DOKJA_ASSIGN_OR_RETURN(out.roster, ExpertRosterCsv(roster));
+  DOKJA_ASSIGN_OR_RETURN(std::vector<store::Assignment> all,
+                         store.ListRubricAssignments(rubric_id));
+  out.n_scores = rows.size();
+  out.n_assignments = all.size();
+  for (const store::Assignment& a : all) out.n_submitted += a.submitted_ms != 0 ? 1 : 0;
   return out;
 }
 

@@ -31,6 +31,18 @@ Result<std::string> ExpertScoresCsv(const std::vector<store::ScoreExportRow>& ro
 Result<std::string> ExpertScoresJson(const std::vector<store::ScoreExportRow>& rows);
 Result<std::string> ExpertRosterCsv(const std::vector<store::RosterEntry>& roster);
 
+// Everything the stage decision needs from one rubric, read from the store.
+struct ExpertExport {
+  store::Rubric rubric;
+  std::string scores;  // CSV, or JSON when asked
+  std::string roster;  // CSV
+  size_t n_scores = 0;
+  size_t n_assignments = 0;
+  size_t n_submitted = 0;  // only these assignments' scores are exported
+};
+// NotFound for an unknown rubric; InvalidArgument as for the encoders above.
+Result<ExpertExport> ExportExpertInputs(store::Store& store, int64_t rubric_id, bool json);
+
 // Krippendorff's alpha (interval metric) of one criterion over submitted
 // scores: units are teams, coders are experts.
 struct CriterionAgreement {

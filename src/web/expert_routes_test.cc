@@ -43,8 +43,7 @@ TEST_F(ExpertRoutes, AssignmentNeverCrossesAConflictAndBalancesLoad) {
   }
   EXPECT_LE(hi - lo, 1) << "9 assignments over 5 experts";
   // e1 never sees Alpha's label; e2 never Beta's or Gamma's.
-  for (const auto& [expert, banned] :
-       std::vector<std::pair<std::string, std::set<std::string>>>{
+  for (const auto& [expert, banned] : std::vector<std::pair<std::string, std::set<std::string>>>{
            {"e1", {"Team A"}}, {"e2", {"Team B", "Team C"}}}) {
     Reply mine = As(expert)->Get("/api/expert/assignments");
     ASSERT_EQ(mine.status, 200);
@@ -74,16 +73,20 @@ TEST_F(ExpertRoutes, ExpertsSeeTeamsOnlyByAnonymousLabel) {
   auto admin = As("admin");
   Json rubric = CreateRubric(*admin, "R", {"report"});
   ASSERT_TRUE(store().AssignExpert(rubric["id"], w.experts["e3"], w.teams["Beta"], 1).ok());
-  ASSERT_EQ(admin->Send("POST", "/api/admin/teams/" + std::to_string(w.teams["Beta"]) +
-                                    "/materials?title=report",
-                        "%PDF-1.5 beta", "application/pdf", {})
-                .status,
-            200);
-  ASSERT_EQ(admin->Send("POST", "/api/admin/teams/" + std::to_string(w.teams["Alpha"]) +
-                                    "/materials?title=report",
-                        "%PDF-1.5 alpha", "application/pdf", {})
-                .status,
-            200);
+  ASSERT_EQ(
+      admin
+          ->Send("POST",
+                 "/api/admin/teams/" + std::to_string(w.teams["Beta"]) + "/materials?title=report",
+                 "%PDF-1.5 beta", "application/pdf", {})
+          .status,
+      200);
+  ASSERT_EQ(
+      admin
+          ->Send("POST",
+                 "/api/admin/teams/" + std::to_string(w.teams["Alpha"]) + "/materials?title=report",
+                 "%PDF-1.5 alpha", "application/pdf", {})
+          .status,
+      200);
   auto e3 = As("e3");
   Reply list = e3->Get("/api/expert/assignments");
   ASSERT_EQ(list.status, 200);
@@ -106,7 +109,8 @@ TEST_F(ExpertRoutes, AnExpertCannotReadOrWriteAnotherExpertsAssignment) {
   ExpertWorld w = MakeWorld();
   auto admin = As("admin");
   Json rubric = CreateRubric(*admin, "R", {"report"});
-  const int64_t id = store().AssignExpert(rubric["id"], w.experts["e3"], w.teams["Beta"], 1).value();
+  const int64_t id =
+      store().AssignExpert(rubric["id"], w.experts["e3"], w.teams["Beta"], 1).value();
   const std::string path = "/api/expert/assignments/" + std::to_string(id);
   auto e4 = As("e4");
   EXPECT_EQ(e4->Get(path).status, 404);
@@ -124,9 +128,9 @@ TEST_F(ExpertRoutes, AnExpertCannotReadOrWriteAnotherExpertsAssignment) {
   EXPECT_EQ(anonymous.Get("/api/rubrics").status, 401);
   // Without the CSRF token a signed-in expert's write is refused.
   auto e3 = As("e3");
-  Reply no_csrf = e3->Send("PUT", path + "/scores", FullScores(rubric, 5).dump(),
-                           "application/json", {{"Cookie", "dokja_session=" + e3->session_cookie}},
-                           false);
+  Reply no_csrf =
+      e3->Send("PUT", path + "/scores", FullScores(rubric, 5).dump(), "application/json",
+               {{"Cookie", "dokja_session=" + e3->session_cookie}}, false);
   EXPECT_EQ(no_csrf.status, 403);
   EXPECT_EQ(e3->Get(path).status, 200);
 }
@@ -135,7 +139,8 @@ TEST_F(ExpertRoutes, DraftsSaveUntilASingleCompleteSubmit) {
   ExpertWorld w = MakeWorld();
   auto admin = As("admin");
   Json rubric = CreateRubric(*admin, "R", {"report", "logs"}, 5);
-  const int64_t id = store().AssignExpert(rubric["id"], w.experts["e3"], w.teams["Beta"], 1).value();
+  const int64_t id =
+      store().AssignExpert(rubric["id"], w.experts["e3"], w.teams["Beta"], 1).value();
   const std::string path = "/api/expert/assignments/" + std::to_string(id);
   const int64_t report = rubric["criteria"][0]["id"], logs = rubric["criteria"][1]["id"];
   auto e3 = As("e3");
@@ -153,7 +158,8 @@ TEST_F(ExpertRoutes, DraftsSaveUntilASingleCompleteSubmit) {
     EXPECT_EQ(e3->Put(path + "/scores", bad).status, 400) << bad;
   }
   EXPECT_EQ(e3->Send("PUT", path + "/scores", "{not json", "application/json", {}).status, 400);
-  r = e3->Put(path + "/scores", {{"scores", {{{"criterion_id", logs}, {"score", 5}, {"comment", "ok"}}}}});
+  r = e3->Put(path + "/scores",
+              {{"scores", {{{"criterion_id", logs}, {"score", 5}, {"comment", "ok"}}}}});
   ASSERT_EQ(r.status, 200);
   r = e3->Post(path + "/submit");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -175,7 +181,8 @@ TEST_F(ExpertRoutes, HostileTextComesBackVerbatimAsJson) {
   const std::string sql = "R'); DROP TABLE scores; --";
   Json rubric = CreateRubric(*admin, sql, {"report"});
   ASSERT_EQ(rubric["name"], sql);
-  const int64_t id = store().AssignExpert(rubric["id"], w.experts["e3"], w.teams["Beta"], 1).value();
+  const int64_t id =
+      store().AssignExpert(rubric["id"], w.experts["e3"], w.teams["Beta"], 1).value();
   const std::string path = "/api/expert/assignments/" + std::to_string(id);
   const std::string comment =
       "<script>alert(document.cookie)</script><img src=x onerror=alert(1)>' OR '1'='1'; "

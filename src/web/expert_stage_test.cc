@@ -33,7 +33,9 @@ inputs: {bench_points: bench.json, expert_roster: roster.csv, expert_scores: SCO
 )";
 
 // The score expert `e` gives team `t` on criterion `c` (0-based indices).
-int64_t ScoreOf(size_t e, size_t t, size_t c) { return static_cast<int64_t>((e + 2 * t + 3 * c) % 11); }
+int64_t ScoreOf(size_t e, size_t t, size_t c) {
+  return static_cast<int64_t>((e + 2 * t + 3 * c) % 11);
+}
 
 void Write(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -60,7 +62,8 @@ TEST_F(ExpertStage, ExportIsConsumedByTheStageDecision) {
           teams.begin());
       Json scores = Json::array();
       for (size_t c = 0; c < 2; ++c) {
-        scores.push_back({{"criterion_id", rubric["criteria"][c]["id"]}, {"score", ScoreOf(e, t, c)}});
+        scores.push_back(
+            {{"criterion_id", rubric["criteria"][c]["id"]}, {"score", ScoreOf(e, t, c)}});
         sum[teams[t]].resize(2);
         sum[teams[t]][c] += static_cast<double>(ScoreOf(e, t, c));
       }
@@ -72,8 +75,8 @@ TEST_F(ExpertStage, ExportIsConsumedByTheStageDecision) {
     ++e;
   }
 
-  const std::string q = "/api/admin/expert/export?rubric_id=" +
-                        std::to_string(rubric["id"].get<int64_t>());
+  const std::string q =
+      "/api/admin/expert/export?rubric_id=" + std::to_string(rubric["id"].get<int64_t>());
   Reply csv = admin->Get(q + "&what=scores&format=csv");
   Reply json = admin->Get(q + "&what=scores&format=json");
   Reply roster = admin->Get("/api/admin/expert/export?what=roster&format=csv");

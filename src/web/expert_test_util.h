@@ -71,9 +71,13 @@ class ExpertTest : public ::testing::Test {
                     const std::vector<std::string>& keys, int64_t scale_max = 10) {
     Json criteria = Json::array();
     for (const std::string& k : keys) {
-      criteria.push_back({{"key", k}, {"name_ko", k + " (한국어)"}, {"name_en", k},
-                          {"description_ko", "설명"}, {"description_en", "Description"},
-                          {"scale_min", 0}, {"scale_max", scale_max}});
+      criteria.push_back({{"key", k},
+                          {"name_ko", k + " (한국어)"},
+                          {"name_en", k},
+                          {"description_ko", "설명"},
+                          {"description_en", "Description"},
+                          {"scale_min", 0},
+                          {"scale_max", scale_max}});
     }
     Reply r = admin.Post("/api/rubrics", {{"name", name}, {"criteria", criteria}});
     EXPECT_EQ(r.status, 200) << r.body;

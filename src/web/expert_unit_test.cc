@@ -37,8 +37,9 @@ TEST(PlanAssignments, NeverPicksAConflictedExpertAndBalancesLoad) {
   std::map<int64_t, int> load;
   std::map<int64_t, std::set<int64_t>> per_team;
   for (const PlannedAssignment& p : *plan) {
-    const auto& team = *std::find_if(teams.begin(), teams.end(),
-                                     [&](const TeamCandidates& t) { return t.team_id == p.team_id; });
+    const auto& team = *std::find_if(teams.begin(), teams.end(), [&](const TeamCandidates& t) {
+      return t.team_id == p.team_id;
+    });
     EXPECT_NE(std::find(team.eligible.begin(), team.eligible.end(), p.expert_id),
               team.eligible.end())
         << "expert " << p.expert_id << " has a conflict with team " << p.team_id;
@@ -91,9 +92,10 @@ TEST(ExpertAgreement, MatchesAHandComputedAlpha) {
   // {1,1,2,2,3,4}: sum over ordered pairs of squared differences = 2 * (6 * 35
   // - 13^2) = 82, De = 82 / (6 * 5). alpha = 1 - Do/De = 1 - 10/82 = 36/41.
   // Criterion flat: every score 3, no variance: alpha undefined.
-  store::Rubric rubric{1, "r", {{1, "q", "", "", "", "", 0, 10}, {2, "flat", "", "", "", "", 0, 10}}};
+  store::Rubric rubric{
+      1, "r", {{1, "q", "", "", "", "", 0, 10}, {2, "flat", "", "", "", "", 0, 10}}};
   std::vector<store::ScoreExportRow> rows = {
-      {"e1", "A", "q", 1}, {"e1", "B", "q", 2}, {"e1", "C", "q", 3}, {"e2", "A", "q", 1},
+      {"e1", "A", "q", 1}, {"e1", "B", "q", 2}, {"e1", "C", "q", 3},    {"e2", "A", "q", 1},
       {"e2", "B", "q", 2}, {"e2", "C", "q", 4}, {"e1", "A", "flat", 3}, {"e2", "A", "flat", 3}};
   std::vector<CriterionAgreement> a = Agreement(rubric, rows);
   ASSERT_EQ(a.size(), 2u);
@@ -133,7 +135,8 @@ TEST(ExpertExport, CsvAndJsonAreReadBackByTheStageParsers) {
 
   const scoring::StageConfig config = TwoTeamConfig();
   for (const char* name : {"scores.csv", "scores.json"}) {
-    auto text = std::string(name).ends_with(".json") ? ExpertScoresJson(rows) : ExpertScoresCsv(rows);
+    auto text =
+        std::string(name).ends_with(".json") ? ExpertScoresJson(rows) : ExpertScoresCsv(rows);
     ASSERT_TRUE(text.ok()) << text.status().ToString();
     auto parsed = scoring::ParseExpertScores(*text, name, config, *parsed_roster);
     ASSERT_TRUE(parsed.ok()) << name << ": " << parsed.status().ToString() << "\n" << *text;
@@ -157,13 +160,19 @@ TEST(ExpertExport, RefusesNamesTheStageReaderWouldChange) {
 TEST(ExpertJson, RubricNeedsBothLanguagesAValidKeyAndAScale) {
   nlohmann::json ok = {{"name", "R"},
                        {"criteria",
-                        {{{"key", "report"}, {"name_ko", "보고서"}, {"name_en", "Report"},
-                          {"scale_min", 0}, {"scale_max", 10}}}}};
+                        {{{"key", "report"},
+                          {"name_ko", "보고서"},
+                          {"name_en", "Report"},
+                          {"scale_min", 0},
+                          {"scale_max", 10}}}}};
   auto r = RubricFromJson(ok);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->criteria[0].name_ko, "보고서");
-  const std::vector<std::pair<std::string, nlohmann::json>> bad = {
-      {"name_en", nullptr}, {"key", "a b"}, {"scale_max", 0}, {"scale_min", -1}, {"scale_max", 2.5}};
+  const std::vector<std::pair<std::string, nlohmann::json>> bad = {{"name_en", nullptr},
+                                                                   {"key", "a b"},
+                                                                   {"scale_max", 0},
+                                                                   {"scale_min", -1},
+                                                                   {"scale_max", 2.5}};
   for (const auto& [field, value] : bad) {
     nlohmann::json j = ok;
     if (value.is_null()) {
@@ -177,8 +186,8 @@ TEST(ExpertJson, RubricNeedsBothLanguagesAValidKeyAndAScale) {
     EXPECT_NE(got.status().message().find("criteria[0]"), std::string::npos)
         << got.status().message();
   }
-  auto twice = ScoresFromJson({{"scores", {{{"criterion_id", 1}, {"score", 2}},
-                                           {{"criterion_id", 1}, {"score", 3}}}}});
+  auto twice = ScoresFromJson(
+      {{"scores", {{{"criterion_id", 1}, {"score", 2}}, {{"criterion_id", 1}, {"score", 3}}}}});
   EXPECT_FALSE(twice.ok());
 }
 
@@ -214,8 +223,8 @@ TEST(ExpertMaterials, StoresByDigestAndRefusesATamperedLocation) {
   size_t n_files = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n_files;
   EXPECT_EQ(n_files, 1u) << "same content, one file, no temporary left";
-  store::Material m{7, 1, "t", "application/pdf", *digest, *digest,
-                    static_cast<int64_t>(bytes.size()), 0};
+  store::Material m{
+      7, 1, "t", "application/pdf", *digest, *digest, static_cast<int64_t>(bytes.size()), 0};
   auto read = ReadMaterialFile(dir, m);
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(*read, bytes);
