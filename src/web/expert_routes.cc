@@ -3,6 +3,7 @@
 // assignments, materials of assigned teams only) is checked in the handlers
 // (expert_handlers.h).
 #include "web/expert_handlers.h"
+#include "web/expert_materials.h"
 #include "web/routes.h"
 
 namespace dokja::web {
@@ -43,6 +44,9 @@ Status AddExpertRoutes(App& app) {
     route.pattern = e.pattern;
     route.roles = e.roles;
     route.handler = e.handler;
+    // Uploads: the App refuses larger bodies with 413 before reading on.
+    if (route.name == "expert.materials.upload")
+      route.max_body_bytes = static_cast<size_t>(kMaxMaterialBytes);
     app.AddRoute(std::move(route));
   }
   return Status::OK();

@@ -30,7 +30,7 @@ criteria:
   expert:
     points: 35
     criteria: [{id: report, points: 35, scale_max: 10}]
-  user: {points: 25, scores_mapping: {kind: relative_to_best}, bootstrap_rounds: 100, seed: 1}
+  user: {points: 25, scores_mapping: {kind: relative_to_best}, bootstrap_rounds: 1000, seed: 1}
 advance: {count: 1}
 tie_breaks: [expert]
 inputs: {bench_points: bench.json, expert_roster: export/expert_roster.csv,
