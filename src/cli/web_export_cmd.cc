@@ -42,8 +42,18 @@ Status WriteFile(const std::string& path, const std::string& bytes) {
   return Status::OK();
 }
 
+// Opening a SQLite path creates a database; an export must not, so a missing
+// file is NotFound here.
+Status CheckStoreExists(const std::string& url) {
+  if (url.rfind("postgres", 0) == 0) return Status::OK();
+  const std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+  if (!std::filesystem::exists(path)) return Status::NotFound(path + ": no such store");
+  return Status::OK();
+}
+
 int Run(const ExpertExportOptions& opt) {
   const std::string cmd = "expert export";
+  if (Status st = CheckStoreExists(opt.store_url); !st.ok()) return ReportError(cmd, st);
   auto store = store::OpenStore(opt.store_url);
   if (!store.ok()) return ReportError(cmd, store.status());
   auto rubric_id = FindRubric(**store, opt.rubric);

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <tuple>
 #include <vector>
-#include <nlohmann/json.hpp>
 
 #include "run_command.h"
 #include "store/store.h"
@@ -125,6 +125,9 @@ TEST(ExpertExportCli, ReportsUnknownRubricsAndPendingWorkWithExitCodes) {
   EXPECT_EQ(j["scores"], 3);
   EXPECT_EQ(j["files"][0]["path"], dir + "/expert_scores.json");
   EXPECT_EQ(RunCommand(kDokja + " expert export --rubric 1 -o " + dir).exit_code, 2);
+  r = RunCommand(kDokja + " expert export --store " + dir + "/absent.db --rubric 1 -o " + dir);
+  EXPECT_EQ(r.exit_code, 4) << r.out;
+  EXPECT_FALSE(fs::exists(dir + "/absent.db")) << "an export must not create a store";
 }
 
 }  // namespace
