@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   dokja::cli::RegisterBench(app, &run);
   dokja::cli::RegisterDemo(app, &run);
   dokja::cli::RegisterWeb(app, &run);
+  dokja::cli::RegisterExpertExport(app, &run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

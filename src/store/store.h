@@ -277,6 +277,8 @@ class Store {
   virtual Result<std::vector<Rubric>> ListRubrics() = 0;
   virtual Result<int64_t> AddMaterial(const Material& material) = 0;
   virtual Result<std::vector<Material>> ListMaterials(int64_t team_id) = 0;
+  // NotFound when no material has this id.
+  virtual Result<Material> GetMaterial(int64_t id) = 0;
 
   // --- Assignments and expert scores ---
   // Experts with no affiliation in the team's consortium, by id.
@@ -288,6 +290,8 @@ class Store {
                                        int64_t now_ms) = 0;
   virtual Result<Assignment> GetAssignment(int64_t id) = 0;
   virtual Result<std::vector<Assignment>> ListAssignments(int64_t expert_id) = 0;
+  // Every assignment under one rubric (all experts), by id.
+  virtual Result<std::vector<Assignment>> ListRubricAssignments(int64_t rubric_id) = 0;
   // Upserts draft scores. InvalidArgument after submit, for a criterion of
   // another rubric, or a score outside the criterion's scale.
   virtual Status SaveDraftScores(int64_t assignment_id, const std::vector<CriterionScore>& scores,

@@ -69,12 +69,14 @@ class SqlStore final : public Store {
   Result<std::vector<Rubric>> ListRubrics() override;
   Result<int64_t> AddMaterial(const Material& material) override;
   Result<std::vector<Material>> ListMaterials(int64_t team_id) override;
+  Result<Material> GetMaterial(int64_t id) override;
 
   Result<std::vector<Account>> ListEligibleExperts(int64_t team_id) override;
   Result<int64_t> AssignExpert(int64_t rubric_id, int64_t expert_id, int64_t team_id,
                                int64_t now_ms) override;
   Result<Assignment> GetAssignment(int64_t id) override;
   Result<std::vector<Assignment>> ListAssignments(int64_t expert_id) override;
+  Result<std::vector<Assignment>> ListRubricAssignments(int64_t rubric_id) override;
   Status SaveDraftScores(int64_t assignment_id, const std::vector<CriterionScore>& scores,
                          int64_t now_ms) override;
   Result<std::vector<CriterionScore>> GetScores(int64_t assignment_id) override;

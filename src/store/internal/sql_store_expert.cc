@@ -13,6 +13,14 @@ Assignment AssignmentFromRow(const SqlRow& r) {
   return {AsInt(r[0]), AsInt(r[1]), AsInt(r[2]), AsInt(r[3]), AsInt(r[4]), AsInt(r[5])};
 }
 
+constexpr std::string_view kMaterialColumns =
+    "id, team_id, title, media_type, sha256, uri, size_bytes, created_ms";
+
+Material MaterialFromRow(const SqlRow& r) {
+  return {AsInt(r[0]), AsInt(r[1]), AsText(r[2]), AsText(r[3]),
+          AsText(r[4]), AsText(r[5]), AsInt(r[6]), AsInt(r[7])};
+}
+
 // Experts whose affiliations do not meet the team's consortium.
 constexpr std::string_view kEligibleExpertsSql =
     "SELECT a.id FROM accounts a WHERE a.role = ? AND a.disabled = 0 AND NOT EXISTS ("
@@ -118,16 +126,20 @@ Result<int64_t> SqlStore::AddMaterial(const Material& m) {
 }
 
 Result<std::vector<Material>> SqlStore::ListMaterials(int64_t team_id) {
-  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
-                         Query("SELECT id, team_id, title, media_type, sha256, uri, size_bytes,"
-                               " created_ms FROM materials WHERE team_id = ? ORDER BY id",
-                               {Int(team_id)}));
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows, Query("SELECT " + std::string(kMaterialColumns) +
+                                                 " FROM materials WHERE team_id = ? ORDER BY id",
+                                             {Int(team_id)}));
   std::vector<Material> out;
-  for (const SqlRow& r : rows) {
-    out.push_back({AsInt(r[0]), AsInt(r[1]), AsText(r[2]), AsText(r[3]), AsText(r[4]), AsText(r[5]),
-                   AsInt(r[6]), AsInt(r[7])});
-  }
+  for (const SqlRow& r : rows) out.push_back(MaterialFromRow(r));
   return out;
+}
+
+Result<Material> SqlStore::GetMaterial(int64_t id) {
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows, Query("SELECT " + std::string(kMaterialColumns) +
+                                                 " FROM materials WHERE id = ?",
+                                             {Int(id)}));
+  if (rows.empty()) return Status::NotFound("material " + std::to_string(id) + " does not exist");
+  return MaterialFromRow(rows[0]);
 }
 
 Result<std::vector<Account>> SqlStore::ListEligibleExperts(int64_t team_id) {
@@ -185,6 +197,16 @@ Result<std::vector<Assignment>> SqlStore::ListAssignments(int64_t expert_id) {
                          Query("SELECT " + std::string(kAssignmentColumns) +
                                    " FROM assignments WHERE expert_id = ? ORDER BY id",
                                {Int(expert_id)}));
+  std::vector<Assignment> out;
+  for (const SqlRow& r : rows) out.push_back(AssignmentFromRow(r));
+  return out;
+}
+
+Result<std::vector<Assignment>> SqlStore::ListRubricAssignments(int64_t rubric_id) {
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("SELECT " + std::string(kAssignmentColumns) +
+                                   " FROM assignments WHERE rubric_id = ? ORDER BY id",
+                               {Int(rubric_id)}));
   std::vector<Assignment> out;
   for (const SqlRow& r : rows) out.push_back(AssignmentFromRow(r));
   return out;
