@@ -24,6 +24,7 @@ namespace {
 using testing::Reply;
 using testing::TestClient;
 using testing::TestServer;
+using Json = nlohmann::json;
 
 const std::string kModel = std::string(DOKJA_SOURCE_DIR) + "/models/stories260K/stories260K.gguf";
 

@@ -154,6 +154,7 @@ std::vector<VoterFlag> FlagOutliers(const VoteTally& tally, const std::vector<Vo
   for (const VoteTally::Cell& c : cells) AddOutcome(all, c.lo, c.hi, c.outcome, static_cast<double>(c.count));
   struct Judged {
     int64_t user_id, n, agree;
+    double expected, variance;  // of `agree` for an honest voter
   };
   std::vector<Judged> judged;
   for (const auto& [user_id, pairs] : tally.voters()) {
@@ -167,12 +168,16 @@ std::vector<VoterFlag> FlagOutliers(const VoteTally& tally, const std::vector<Vo
       loo[hi][lo] -= static_cast<double>(w[1]);
     }
     const std::vector<double> s = FitStrengths(loo, strength);
-    Judged j{user_id, 0, 0};
+    Judged j{user_id, 0, 0, 0, 0};
     for (const auto& [pair, w] : pairs) {
       const int64_t lo = pair >> 20, hi = pair & 0xfffff;
       if (s[lo] == s[hi]) continue;
-      j.n += w[0] + w[1];
+      const double p_fav = std::max(s[lo], s[hi]) / (s[lo] + s[hi]);
+      const int64_t n = w[0] + w[1];
+      j.n += n;
       j.agree += s[lo] > s[hi] ? w[0] : w[1];
+      j.expected += static_cast<double>(n) * p_fav;
+      j.variance += static_cast<double>(n) * p_fav * (1 - p_fav);
     }
     if (j.n >= options.outlier_min_votes) judged.push_back(j);
   }
@@ -186,12 +191,14 @@ std::vector<VoterFlag> FlagOutliers(const VoteTally& tally, const std::vector<Vo
   const double panel = static_cast<double>(total_agree) / static_cast<double>(total_n);
   for (const Judged& j : judged) {
     const double agreement = static_cast<double>(j.agree) / static_cast<double>(j.n);
-    const double bar = panel - options.outlier_z * std::sqrt(panel * (1 - panel) / static_cast<double>(j.n));
-    if (agreement >= bar) continue;
-    char reason[160];
+    const double z = (j.expected - static_cast<double>(j.agree)) / std::sqrt(std::max(j.variance, 1e-9));
+    if (z <= options.outlier_z || agreement >= panel) continue;
+    char reason[200];
     std::snprintf(reason, sizeof reason,
-                  "agrees with the consensus on %.0f%% of %lld decisive votes; the panel on %.0f%%",
-                  100 * agreement, static_cast<long long>(j.n), 100 * panel);
+                  "agrees with the consensus on %.0f%% of %lld decisive votes (an honest voter on "
+                  "these pairs: %.0f%%, z = %.1f); the panel on %.0f%%",
+                  100 * agreement, static_cast<long long>(j.n),
+                  100 * j.expected / static_cast<double>(j.n), z, 100 * panel);
     flags.push_back({j.user_id, j.n, agreement, panel, reason});
   }
   std::sort(flags.begin(), flags.end(),

