@@ -75,6 +75,7 @@ std::vector<std::vector<int64_t>> MakeBattles(TestServer& server, const std::vec
         out[u].push_back(ins->ColumnInt64(0));
       }
     }
+    ins->Reset();  // no statement may be running at COMMIT
     if (!(*db)->Commit().ok()) Die("commit battles");
     return out;
   }

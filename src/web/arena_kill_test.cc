@@ -96,6 +96,7 @@ std::vector<std::vector<int64_t>> Populate(const std::string& db) {
       battles[u].push_back(insert->ColumnInt64(0));
     }
   }
+  insert->Reset();  // no statement may be running at COMMIT
   EXPECT_TRUE((*raw)->Commit().ok());
   return battles;
 }
