@@ -13,6 +13,13 @@ std::string_view RequestKindName(RequestKind kind) {
   return "unknown";
 }
 
+Result<Response> Backend::CompleteStream(const Request& request,
+                                         const std::function<void(std::string_view delta)>& on_delta) {
+  Result<Response> r = Complete(request);
+  if (r.ok() && request.kind == RequestKind::kGenerate && !r->text.empty()) on_delta(r->text);
+  return r;
+}
+
 std::string Request::CanonicalJson() const {
   // nlohmann::json objects keep keys sorted, so dump() is canonical.
   nlohmann::json j;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,6 +82,14 @@ class Backend {
   // Answers one request. Unavailable for failures worth retrying (dead
   // server, 429, 5xx, timeout, broken stream); other codes are final.
   virtual Result<Response> Complete(const Request& request) = 0;
+
+  // As Complete, and for kGenerate calls `on_delta` with each piece of the
+  // answer text as it is produced (the pieces concatenate to
+  // Response::text); `on_delta` runs on the calling thread and must not
+  // block for long. The default calls Complete and passes the whole text
+  // once; backends that generate token by token override it.
+  virtual Result<Response> CompleteStream(const Request& request,
+                                          const std::function<void(std::string_view delta)>& on_delta);
 
   // Checks, before a run, that this backend can answer requests of `kinds`
   // correctly. E.g. a server that returns no prompt log-probs cannot score

@@ -27,6 +27,8 @@ class EngineBackend final : public Backend {
       : owned_(std::move(owned)), model_(model), options_(std::move(options)) {}
 
   Result<Response> Complete(const Request& request) override;
+  Result<Response> CompleteStream(const Request& request,
+                                  const std::function<void(std::string_view delta)>& on_delta) override;
   Status Probe(std::span<const RequestKind> kinds) override;
   std::string Identity() const override;
   void SetTimeout(double seconds) override { timeout_s_.store(seconds); }
@@ -36,7 +38,9 @@ class EngineBackend final : public Backend {
   void Release(std::unique_ptr<engine::Session> session);
   Result<std::vector<int32_t>> ScoredIds(const Request& request) const;
   Result<Response> Score(const Request& request, engine::Session& session);
-  Result<Response> Generate(const Request& request, engine::Session& session);
+  // `on_delta` (may be null) receives the text as the engine releases it.
+  Result<Response> Generate(const Request& request, engine::Session& session,
+                            const std::function<void(std::string_view delta)>* on_delta);
 
   std::unique_ptr<engine::LocalModel> owned_;  // null when borrowed
   const engine::LocalModel& model_;
@@ -107,7 +111,8 @@ Result<Response> EngineBackend::Score(const Request& request, engine::Session& s
   return internal::ScoreEcho(tokens, request);
 }
 
-Result<Response> EngineBackend::Generate(const Request& request, engine::Session& session) {
+Result<Response> EngineBackend::Generate(const Request& request, engine::Session& session,
+                                         const std::function<void(std::string_view delta)>* on_delta) {
   std::vector<int32_t> ids;
   if (request.messages.empty()) {
     ids = model_.EncodePrompt(request.context);
@@ -129,7 +134,10 @@ Result<Response> EngineBackend::Generate(const Request& request, engine::Session
   options.stop = request.gen.until;
   const Clock::time_point deadline =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s_.load()));
-  options.on_piece = [&](const engine::GeneratedPiece&) { return Clock::now() < deadline; };
+  options.on_piece = [&](const engine::GeneratedPiece& piece) {
+    if (on_delta != nullptr && !piece.text.empty()) (*on_delta)(piece.text);
+    return Clock::now() < deadline;
+  };
   DOKJA_ASSIGN_OR_RETURN(engine::GenerateResult out, engine::Generate(model_, session, ids, options));
   if (out.cancelled) return Status::Unavailable("generation ran past the request timeout");
   Response r;
@@ -141,8 +149,17 @@ Result<Response> EngineBackend::Generate(const Request& request, engine::Session
 
 Result<Response> EngineBackend::Complete(const Request& request) {
   std::unique_ptr<engine::Session> session = Acquire();
-  Result<Response> r = request.kind == RequestKind::kGenerate ? Generate(request, *session)
+  Result<Response> r = request.kind == RequestKind::kGenerate ? Generate(request, *session, nullptr)
                                                               : Score(request, *session);
+  Release(std::move(session));
+  return r;
+}
+
+Result<Response> EngineBackend::CompleteStream(const Request& request,
+                                               const std::function<void(std::string_view delta)>& on_delta) {
+  if (request.kind != RequestKind::kGenerate) return Complete(request);
+  std::unique_ptr<engine::Session> session = Acquire();
+  Result<Response> r = Generate(request, *session, &on_delta);
   Release(std::move(session));
   return r;
 }

@@ -210,5 +210,34 @@ TEST(EngineVsServerChat, IdenticalChatGenerations) {
   (*server)->Stop();
 }
 
+TEST(EngineBackendStream, DeltasArriveTokenByTokenAndConcatenateToTheAnswer) {
+  BackendConfig config;
+  config.type = "engine";
+  config.model_path = kModel;
+  auto backend = MakeBackend(config);
+  ASSERT_TRUE(backend.ok()) << backend.status().ToString();
+  Request g;
+  g.context = "Once upon a time";
+  g.gen.max_tokens = 40;
+  auto whole = (*backend)->Complete(g);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  std::vector<std::string> deltas;
+  auto streamed = (*backend)->CompleteStream(g, [&](std::string_view d) { deltas.emplace_back(d); });
+  ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+  std::string joined;
+  for (const std::string& d : deltas) joined += d;
+  EXPECT_EQ(joined, whole->text);
+  EXPECT_EQ(streamed->text, whole->text);
+  EXPECT_GT(deltas.size(), 5u) << "the engine streams, not one final piece";
+  // A non-generation request streams nothing and still answers.
+  deltas.clear();
+  auto ll = (*backend)->CompleteStream(Ll("Once upon a time", " there"), [&](std::string_view d) {
+    deltas.emplace_back(d);
+  });
+  ASSERT_TRUE(ll.ok());
+  EXPECT_TRUE(deltas.empty());
+  EXPECT_LT(ll->logprob, 0);
+}
+
 }  // namespace
 }  // namespace dokja::bench

@@ -103,10 +103,14 @@ BradleyTerryResult BradleyTerry(const std::vector<std::vector<double>>& wins_in,
   }
   BradleyTerryResult r;
   r.strength.assign(n, 1.0);
+  if (options.initial.size() == n) {
+    for (size_t i = 0; i < n; ++i) r.strength[i] = options.initial[i] > 0 ? options.initial[i] : 1.0;
+  }
   std::vector<bool> active(n);
   std::vector<double> total_wins(n, 0);
   for (size_t i = 0; i < n; ++i) {
     active[i] = Games(wins, i) > 0;
+    if (!active[i]) r.strength[i] = 1.0;
     for (size_t j = 0; j < n; ++j) total_wins[i] += (i == j) ? 0 : wins[i][j];
   }
   // A player who never won has MLE strength 0 (and one who never lost, infinity);

@@ -41,6 +41,9 @@ struct BradleyTerryOptions {
   uint32_t max_iterations = 10000;
   double tolerance = 1e-12;  // max relative change of a strength
   double pseudo_wins = 0;    // added to every played pair both ways (regularises)
+  // Starting strengths (warm start, e.g. a bootstrap round from the point
+  // estimate); empty or the wrong size: all 1. Non-positive entries become 1.
+  std::vector<double> initial;
 };
 struct BradleyTerryResult {
   std::vector<double> strength;  // geometric mean 1 over players with games

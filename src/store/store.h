@@ -186,6 +186,9 @@ struct NewVote {
   int64_t day = 0;              // the caller's day number for the daily cap
   int64_t daily_cap = 0;        // votes per user per day; 0 = no cap
   int64_t created_ms = 0;
+  // Non-empty: the vote is stored voided with this reason in the same
+  // transaction (e.g. the answer named its model), so it never counts.
+  std::string void_reason;
 };
 
 enum class VoteOutcome : int32_t {
@@ -217,6 +220,28 @@ struct CountedVote {
   std::string model_b;
   VoteChoice choice = VoteChoice::kTie;
   int64_t user_id = 0;
+  int64_t created_ms = 0;
+  int64_t battle_id = 0;
+  std::string prompt;  // the battle's prompt (duplicates are down-weighted)
+};
+
+// Battles started between two models (in either order); arena pair balance.
+struct PairCount {
+  std::string model_a;
+  std::string model_b;
+  int64_t battles = 0;
+};
+
+enum class BattleSide : int32_t { kA = 0, kB = 1 };
+
+// Direct-scoring mode: one rating of one answer of a battle (schema v3).
+struct DirectScore {
+  int64_t id = 0;  // set by the store
+  int64_t battle_id = 0;
+  int64_t user_id = 0;  // must own the battle
+  BattleSide side = BattleSide::kA;
+  int64_t score = 0;  // 1..5
+  std::string comment;
   int64_t created_ms = 0;
 };
 
@@ -326,6 +351,14 @@ class Store {
   virtual Result<int64_t> CountCountedVotes() = 0;
   // Counted votes with id > after_id, oldest first, at most `limit`.
   virtual Result<std::vector<CountedVote>> ListCountedVotes(int64_t after_id, int64_t limit) = 0;
+  // Battles per unordered model pair (pending and failed ones included).
+  virtual Result<std::vector<PairCount>> CountBattlesByPair() = 0;
+  // Stores a direct score; returns its id. InvalidArgument when the battle
+  // is not the user's, has no answers yet (pending or failed), the score is
+  // outside 1..5, or that side of the battle was already scored.
+  virtual Result<int64_t> AddDirectScore(const DirectScore& score) = 0;
+  // Direct scores of one battle, by id.
+  virtual Result<std::vector<DirectScore>> ListDirectScores(int64_t battle_id) = 0;
 };
 
 struct StoreOptions {

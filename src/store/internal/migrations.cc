@@ -140,13 +140,27 @@ CREATE TABLE daily_vote_counts (
 );
 )sql";
 
+// Version 3: the arena's direct-scoring mode (one 1-5 rating per answer).
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE direct_scores (
+  id {ID},
+  battle_id BIGINT NOT NULL REFERENCES battles(id),
+  user_id BIGINT NOT NULL REFERENCES accounts(id),
+  side BIGINT NOT NULL,
+  score BIGINT NOT NULL,
+  comment TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  UNIQUE (battle_id, side)
+);
+)sql";
+
 // Serialises concurrent PostgreSQL openers of the same database ("dokja" in ASCII).
 constexpr int64_t kMigrationLockKey = 0x646f6b6a61;
 
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
-  static const std::vector<Migration> kAll = {{1, kV1}};
+  static const std::vector<Migration> kAll = {{1, kV1}, {3, kV3}};
   return kAll;
 }
 

@@ -94,6 +94,9 @@ class SqlStore final : public Store {
   Result<int64_t> CountUserVotesOnDay(int64_t user_id, int64_t day) override;
   Result<int64_t> CountCountedVotes() override;
   Result<std::vector<CountedVote>> ListCountedVotes(int64_t after_id, int64_t limit) override;
+  Result<std::vector<PairCount>> CountBattlesByPair() override;
+  Result<int64_t> AddDirectScore(const DirectScore& score) override;
+  Result<std::vector<DirectScore>> ListDirectScores(int64_t battle_id) override;
 
  private:
   // Calls fn(conn) with a leased connection; returns what fn returns.

@@ -199,10 +199,11 @@ Result<VoteReceipt> SqlStore::InsertVote(SqlConn& c, const NewVote& vote) {
   // 3. The vote itself; the key's unique index catches a racing retry.
   DOKJA_ASSIGN_OR_RETURN(
       SqlRows inserted,
-      c.Query("INSERT INTO votes(battle_id, user_id, choice, idempotency_key, day, created_ms)"
-              " VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+      c.Query("INSERT INTO votes(battle_id, user_id, choice, idempotency_key, day, created_ms,"
+              " voided, void_reason) VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
               {Int(vote.battle_id), Int(vote.user_id), Int(static_cast<int64_t>(vote.choice)),
-               Text(vote.idempotency_key), Int(vote.day), Int(vote.created_ms)}));
+               Text(vote.idempotency_key), Int(vote.day), Int(vote.created_ms),
+               Int(vote.void_reason.empty() ? 0 : 1), Text(vote.void_reason)}));
   if (inserted.empty()) {
     return Status::InvalidArgument("vote: idempotency key '" + vote.idempotency_key +
                                    "' is already taken");
@@ -245,14 +246,64 @@ Result<int64_t> SqlStore::CountCountedVotes() {
 Result<std::vector<CountedVote>> SqlStore::ListCountedVotes(int64_t after_id, int64_t limit) {
   DOKJA_ASSIGN_OR_RETURN(
       SqlRows rows,
-      Query("SELECT v.id, b.model_a, b.model_b, v.choice, v.user_id, v.created_ms FROM votes v"
-            " JOIN battles b ON b.id = v.battle_id WHERE v.id > ? AND v.voided = 0"
+      Query("SELECT v.id, b.model_a, b.model_b, v.choice, v.user_id, v.created_ms, b.id, b.prompt"
+            " FROM votes v JOIN battles b ON b.id = v.battle_id WHERE v.id > ? AND v.voided = 0"
             " ORDER BY v.id LIMIT ?",
             {Int(after_id), Int(limit)}));
   std::vector<CountedVote> out;
   for (const SqlRow& r : rows) {
     out.push_back({AsInt(r[0]), AsText(r[1]), AsText(r[2]), static_cast<VoteChoice>(AsInt(r[3])),
-                   AsInt(r[4]), AsInt(r[5])});
+                   AsInt(r[4]), AsInt(r[5]), AsInt(r[6]), AsText(r[7])});
+  }
+  return out;
+}
+
+Result<std::vector<PairCount>> SqlStore::CountBattlesByPair() {
+  DOKJA_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      Query("SELECT CASE WHEN model_a < model_b THEN model_a ELSE model_b END AS lo,"
+            " CASE WHEN model_a < model_b THEN model_b ELSE model_a END AS hi, COUNT(*)"
+            " FROM battles GROUP BY lo, hi ORDER BY lo, hi",
+            {}));
+  std::vector<PairCount> out;
+  for (const SqlRow& r : rows) out.push_back({AsText(r[0]), AsText(r[1]), AsInt(r[2])});
+  return out;
+}
+
+Result<int64_t> SqlStore::AddDirectScore(const DirectScore& score) {
+  const std::string what = "direct score for battle " + std::to_string(score.battle_id);
+  if (score.score < 1 || score.score > 5) {
+    return Status::InvalidArgument(what + ": score " + std::to_string(score.score) +
+                                   " is outside 1..5");
+  }
+  if (score.side != BattleSide::kA && score.side != BattleSide::kB) {
+    return Status::InvalidArgument(what + ": unknown side");
+  }
+  DOKJA_ASSIGN_OR_RETURN(Battle battle, GetBattle(score.battle_id));
+  if (battle.user_id != score.user_id) return Status::InvalidArgument(what + ": the battle belongs to another user");
+  if (battle.state != BattleState::kReady && battle.state != BattleState::kVoted) {
+    return Status::InvalidArgument(what + ": the battle is " +
+                                   std::string(BattleStateName(battle.state)) + ", it has no answers");
+  }
+  DOKJA_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      Query("INSERT INTO direct_scores(battle_id, user_id, side, score, comment, created_ms)"
+            " VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            {Int(score.battle_id), Int(score.user_id), Int(static_cast<int64_t>(score.side)),
+             Int(score.score), Text(score.comment), Int(score.created_ms)}));
+  if (rows.empty()) return Status::InvalidArgument(what + ": that answer was already scored");
+  return AsInt(rows[0][0]);
+}
+
+Result<std::vector<DirectScore>> SqlStore::ListDirectScores(int64_t battle_id) {
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("SELECT id, battle_id, user_id, side, score, comment, created_ms"
+                               " FROM direct_scores WHERE battle_id = ? ORDER BY id",
+                               {Int(battle_id)}));
+  std::vector<DirectScore> out;
+  for (const SqlRow& r : rows) {
+    out.push_back({AsInt(r[0]), AsInt(r[1]), AsInt(r[2]), static_cast<BattleSide>(AsInt(r[3])),
+                   AsInt(r[4]), AsText(r[5]), AsInt(r[6])});
   }
   return out;
 }

@@ -1,0 +1,197 @@
+// Kill -9 under load: a server process (arena_serve_helper, the App over a
+// SQLite file) takes votes from 8 concurrent keep-alive clients and is
+// killed with SIGKILL mid-load. After a restart on the same file, every vote
+// that got a 2xx is there exactly once, a retry of it is answered as a
+// duplicate with the same vote id, and votes whose answer was lost are
+// stored exactly once by their retry.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "store/sqlite_db.h"
+#include "store/store.h"
+#include "web/auth.h"
+#include "web/web_test_util.h"
+
+namespace dokja::web {
+namespace {
+
+using testing::Reply;
+using testing::TestClient;
+
+constexpr int kUsers = 8;
+constexpr int kBattlesPerUser = 250;
+
+// A running helper process.
+struct Server {
+  pid_t pid = -1;
+  int port = 0;
+};
+
+Server Spawn(const std::string& db, const std::string& dir) {
+  const std::string port_file = dir + "/port";
+  std::filesystem::remove(port_file);
+  Server s;
+  s.pid = fork();
+  if (s.pid == 0) {
+    execl(ARENA_SERVE_HELPER, ARENA_SERVE_HELPER, db.c_str(), port_file.c_str(), nullptr);
+    _exit(127);
+  }
+  for (int i = 0; i < 1000 && s.port == 0; ++i) {
+    std::ifstream in(port_file);
+    if (!(in >> s.port)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return s;
+}
+
+void KillAndReap(Server& s, int signal) {
+  if (s.pid <= 0) return;
+  kill(s.pid, signal);
+  int status = 0;
+  waitpid(s.pid, &status, 0);
+  s.pid = -1;
+}
+
+// Users u0..u7, each with kBattlesPerUser ready battles (written in one
+// transaction: a durable commit per battle would take most of the test).
+std::vector<std::vector<int64_t>> Populate(const std::string& db) {
+  std::vector<std::vector<int64_t>> battles(kUsers);
+  auto store = store::OpenStore(db);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_TRUE(InitCrypto().ok());
+  auto hash = HashPassword("correct horse battery", true);
+  std::vector<int64_t> users;
+  for (int u = 0; u < kUsers; ++u) {
+    auto id = (*store)->CreateAccount({"u" + std::to_string(u), "U", store::Role::kUser, *hash, 0, 1});
+    EXPECT_TRUE(id.ok());
+    users.push_back(*id);
+  }
+  store->reset();
+  auto raw = store::SqliteDb::Open(db);
+  EXPECT_TRUE(raw.ok());
+  EXPECT_TRUE((*raw)->Begin().ok());
+  auto insert = (*raw)->Prepare(
+      "INSERT INTO battles(user_id, prompt, model_a, model_b, a_on_left, response_a, response_b,"
+      " state, created_ms) VALUES(?, 'p', 'ma', 'mb', 1, 'x', 'y', 1, 1) RETURNING id");
+  EXPECT_TRUE(insert.ok());
+  for (int u = 0; u < kUsers; ++u) {
+    for (int b = 0; b < kBattlesPerUser; ++b) {
+      insert->Reset();
+      insert->Bind(1, users[u]);
+      auto row = insert->Step();
+      EXPECT_TRUE(row.ok() && *row);
+      battles[u].push_back(insert->ColumnInt64(0));
+    }
+  }
+  insert->Reset();  // no statement may be running at COMMIT
+  EXPECT_TRUE((*raw)->Commit().ok());
+  return battles;
+}
+
+std::string Key(int64_t battle) { return "vote-" + std::to_string(battle); }
+
+Reply Vote(TestClient& c, int64_t battle) {
+  return c.Post("/api/arena/battles/" + std::to_string(battle) + "/vote",
+                {{"choice", battle % 3 == 0 ? "left" : "right"}, {"idempotency_key", Key(battle)}});
+}
+
+TEST(ArenaKill9, AcknowledgedVotesSurviveAndRetriesAreIdempotent) {
+  const std::string dir = ::testing::TempDir() + "/arena_kill_" + std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string db = dir + "/arena.db";
+  const std::vector<std::vector<int64_t>> battles = Populate(db);
+
+  Server server = Spawn(db, dir);
+  ASSERT_GT(server.port, 0) << "the helper did not start";
+  std::mutex mu;
+  std::map<int64_t, int64_t> acked;  // battle -> vote id
+  std::set<int64_t> unknown;         // sent, answer lost
+  std::atomic<int64_t> n_acked{0};
+  std::vector<std::thread> clients;
+  for (int u = 0; u < kUsers; ++u) {
+    clients.emplace_back([&, u] {
+      TestClient c(server.port);
+      if (c.Login("u" + std::to_string(u)).status != 200) return;
+      for (int64_t battle : battles[u]) {
+        Reply r = Vote(c, battle);
+        std::lock_guard<std::mutex> lock(mu);
+        if (r.status / 100 != 2) {
+          unknown.insert(battle);
+          return;  // the server is gone
+        }
+        acked[battle] = r.json["vote_id"].get<int64_t>();
+        ++n_acked;
+      }
+    });
+  }
+  // Kill once a fair share is in, well before the clients could finish.
+  for (int i = 0; i < 3000 && n_acked < 400; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  KillAndReap(server, SIGKILL);
+  for (std::thread& t : clients) t.join();
+  ASSERT_GE(n_acked.load(), 100);
+  ASSERT_LT(n_acked.load(), kUsers * kBattlesPerUser) << "the kill came after the load";
+
+  // Restart on the same file.
+  server = Spawn(db, dir);
+  ASSERT_GT(server.port, 0);
+  {
+    auto store = store::OpenStore(db);
+    ASSERT_TRUE(store.ok());
+    for (const auto& [battle, vote_id] : acked) {
+      auto vote = (*store)->GetVote(vote_id);
+      ASSERT_TRUE(vote.ok()) << "acknowledged vote " << vote_id << " is lost";
+      EXPECT_EQ(vote->battle_id, battle);
+      EXPECT_EQ(vote->idempotency_key, Key(battle));
+    }
+    auto counted = (*store)->CountCountedVotes();
+    ASSERT_TRUE(counted.ok());
+    EXPECT_GE(*counted, static_cast<int64_t>(acked.size()));
+    EXPECT_LE(*counted, static_cast<int64_t>(acked.size() + unknown.size()));
+  }
+  // Retries: acknowledged ones are duplicates of the same vote; lost
+  // answers are stored now, or were already.
+  std::map<int64_t, int> owner;
+  for (int u = 0; u < kUsers; ++u) {
+    for (int64_t b : battles[u]) owner[b] = u;
+  }
+  std::vector<std::unique_ptr<TestClient>> users;
+  for (int u = 0; u < kUsers; ++u) {
+    users.push_back(std::make_unique<TestClient>(server.port));
+    ASSERT_EQ(users.back()->Login("u" + std::to_string(u)).status, 200);
+  }
+  for (const auto& [battle, vote_id] : acked) {
+    Reply r = Vote(*users[owner[battle]], battle);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(r.json["duplicate"].get<bool>());
+    EXPECT_EQ(r.json["vote_id"].get<int64_t>(), vote_id);
+  }
+  for (int64_t battle : unknown) {
+    Reply r = Vote(*users[owner[battle]], battle);
+    EXPECT_EQ(r.status, 200) << r.body;
+  }
+  auto store = store::OpenStore(db);
+  ASSERT_TRUE(store.ok());
+  auto counted = (*store)->CountCountedVotes();
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(*counted, static_cast<int64_t>(acked.size() + unknown.size()))
+      << "every vote exactly once";
+  KillAndReap(server, SIGTERM);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dokja::web
