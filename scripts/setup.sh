@@ -25,6 +25,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev          # fuzzers and sanitizer builds
   chromium                          # renders the HTML reports in tests
+  chromium-driver                   # drives headless Chromium in the web UI browser tests (src/web)
 )
 
 missing=()
