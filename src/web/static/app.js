@@ -10,6 +10,7 @@ const state = {
   csrf: '',         // the session's CSRF token
   cleanup: [],      // functions run when the page changes (timers, streams)
   gen: 0,           // bumped on every page change; stale async renders stop
+  next: '',         // the page asked for before signing in
 };
 
 // el('button', {type: 'button', onclick: f}, 'text', childNode, ...)
@@ -139,7 +140,7 @@ async function route() {
   for (const r of routes) {
     const m = hash.match(r.pattern);
     if (!m) continue;
-    if (r.roles.length && !state.account) { go('#/login'); return; }
+    if (r.roles.length && !state.account) { state.next = hash; go('#/login'); return; }
     if (r.roles.length && !hasRole(...r.roles)) { showStatus(t('err_forbidden')); go(homeFor(state.account)); return; }
     view().replaceChildren();
     markNav();
@@ -203,7 +204,9 @@ function renderLogin() {
     try {
       const reply = await api('POST', '/api/login', { username: user.value, password: pass.value });
       setSession(reply.account, reply.csrf);
-      go(homeFor(reply.account));
+      const next = state.next;
+      state.next = '';
+      go(next || homeFor(reply.account));
     } catch (e) {
       showStatus(e.status === 401 ? t('login_failed') : errorText(e));
       pass.value = '';
