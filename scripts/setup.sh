@@ -21,6 +21,7 @@ PACKAGES=(
   libyaml-cpp-dev                   # stage configs (src/scoring), benchmark task specs (src/bench)
   libpqxx-dev                       # the PostgreSQL store (src/store/postgres_store.cc)
   postgresql                        # server for the store suite (scripts/with_postgres.sh)
+  libsodium-dev                     # the web platform: argon2id passwords, random tokens (src/web)
   libxxhash-dev                     # fingerprints' content hashes at disk speed (src/audit)
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev          # fuzzers and sanitizer builds

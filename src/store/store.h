@@ -247,6 +247,8 @@ class Store {
 
   // --- Invitations ---
   virtual Result<int64_t> CreateInvitation(const Invitation& invitation) = 0;
+  // The invitation with this token hash, used or not; NotFound when unknown.
+  virtual Result<Invitation> GetInvitation(std::string_view token_hash) = 0;
   // Creates `account` with the invitation's role and team and marks the
   // invitation used, atomically: of concurrent redeemers exactly one wins.
   // NotFound for an unknown token; InvalidArgument when used or expired.

@@ -164,6 +164,30 @@ TEST_P(StoreTest, ExpiredAndUnknownInvitationsAreRefused) {
   EXPECT_TRUE(store().RedeemInvitation("fresh", {"other", "O", Role::kUser, "h", 0, 0}, 5).ok());
 }
 
+TEST_P(StoreTest, GetInvitationShowsRoleExpiryAndRedemption) {
+  int64_t admin = MakeAccount("admin", Role::kAdmin);
+  Invitation inv;
+  inv.token_hash = "peek";
+  inv.role = Role::kExpert;
+  inv.created_by = admin;
+  inv.created_ms = 10;
+  inv.expires_ms = 5000;
+  ASSERT_OK_AND_ASSIGN(int64_t id, store().CreateInvitation(inv));
+  ASSERT_OK_AND_ASSIGN(Invitation fresh, store().GetInvitation("peek"));
+  EXPECT_EQ(fresh.id, id);
+  EXPECT_EQ(fresh.role, Role::kExpert);
+  EXPECT_EQ(fresh.created_by, admin);
+  EXPECT_EQ(fresh.expires_ms, 5000);
+  EXPECT_EQ(fresh.redeemed_by, 0);
+  EXPECT_EQ(fresh.team_id, 0);
+  ASSERT_OK_AND_ASSIGN(int64_t account,
+                       store().RedeemInvitation("peek", {"e1", "E", Role::kUser, "h", 0, 0}, 20));
+  ASSERT_OK_AND_ASSIGN(Invitation used, store().GetInvitation("peek"));
+  EXPECT_EQ(used.redeemed_by, account);
+  EXPECT_EQ(used.redeemed_ms, 20);
+  EXPECT_EQ(store().GetInvitation("nope").status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(StoreTest, AuditLogAppendsInOrder) {
   int64_t admin = MakeAccount("admin", Role::kAdmin);
   for (int i = 0; i < 5; ++i) {

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,10 @@ struct WebOptions {
   std::string materials_dir = "dokja-materials";  // uploaded expert materials
   std::string arena_config;        // YAML of arena models (docs/web-api.md); "" = none
   bool log_requests = true;        // one JSON line per request on stderr
+  // How long a looked-up session is reused without asking the store again.
+  // Log-out and disabling an account drop it at once on this server; other
+  // servers sharing the store notice within this time.
+  int64_t session_cache_ms = 2000;
   bool weak_kdf_for_tests = false; // tests only: argon2id at libsodium's minimum cost
 };
 
@@ -94,12 +99,16 @@ struct Route {
   RoleSet roles = kPublic;
   Handler handler;
   bool streaming = false;  // the handler sets a content provider (SSE)
+  // Larger bodies get 413 before the handler runs (uploads raise it, up to
+  // App::kMaxUploadBytes).
+  size_t max_body_bytes = 1 << 20;
 };
 
 // Request counters, latency histogram and named counters for /metrics.
 // Thread-safe.
 class Metrics {
  public:
+  Metrics();
   void ObserveRequest(const std::string& route, int status, double seconds);
   void Add(const std::string& counter, int64_t delta = 1);
   // Prometheus text exposition format 0.0.4.
@@ -107,14 +116,17 @@ class Metrics {
 
  private:
   struct Impl;
-  std::shared_ptr<Impl> impl_ = nullptr;  // created on first use
-  friend class App;
+  std::shared_ptr<Impl> impl_;  // never null
 };
 
 class App {
  public:
+  // No request body may exceed this (httplib answers 413 while reading).
+  static constexpr size_t kMaxUploadBytes = 256u << 20;  // 256 MiB
+
   // Takes the opened store; routes are added by the Add*Routes functions of
-  // routes.h, which Create calls (AddArenaRoutes only with an arena config).
+  // routes.h, which Create calls, all of them (without an arena config the
+  // arena routes answer 503).
   static Result<std::unique_ptr<App>> Create(const WebOptions& options,
                                              std::unique_ptr<store::Store> store);
   ~App();
@@ -123,12 +135,25 @@ class App {
   const WebOptions& options() const { return options_; }
   Metrics& metrics() { return metrics_; }
 
-  // Unix milliseconds; tests may replace the clock.
+  // Unix milliseconds; tests may replace the clock (while no request runs).
   int64_t NowMs() const;
   void SetClock(std::function<int64_t()> now_ms) { clock_ = std::move(now_ms); }
 
+  // REQUIRES: Bind()/Listen() not called yet.
   void AddRoute(Route route);
   const std::vector<Route>& routes() const { return routes_; }
+  // The client's address: the socket peer, or with trust_proxy the last
+  // X-Forwarded-For entry (the one the proxy saw).
+  std::string ClientAddress(const httplib::Request& req) const;
+  // Log-in throttle per client address (WebOptions::login_rate/burst):
+  // seconds to wait before the next attempt, 0 when one may go ahead. Only
+  // failed attempts spend the budget (NoteFailedLogin).
+  int64_t LoginRetryAfterS(const httplib::Request& req);
+  void NoteFailedLogin(const httplib::Request& req);
+  // Drops cached sessions: one (log-out) or all of an account (disabled).
+  void ForgetSession(const std::string& token_hash);
+  void ForgetAccountSessions(int64_t account_id);
+
   // Runs `fn` once when the server stops (before the store closes).
   void OnShutdown(std::function<void()> fn) { shutdown_hooks_.push_back(std::move(fn)); }
 
@@ -143,6 +168,14 @@ class App {
 
  private:
   App(const WebOptions& options, std::unique_ptr<store::Store> store);
+  void Dispatch(const Route& route, const httplib::Request& req, httplib::Response& res);
+  // Steps 2-4 of the wrapper; false when it already answered.
+  bool Authorise(const Route& route, const httplib::Request& req, httplib::Response& res,
+                 std::shared_ptr<const Caller>& caller);
+  std::shared_ptr<const Caller> LookUpSession(const httplib::Request& req);
+  void Finish(const Route* route, const httplib::Request& req, const httplib::Response& res,
+              int64_t start_ns, const Caller* caller);
+  void InstallHandlers();
 
   WebOptions options_;
   std::unique_ptr<store::Store> store_;
@@ -155,6 +188,10 @@ class App {
   std::unique_ptr<Limits> limits_;
   int port_ = 0;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> bound_{false};
+  std::atomic<bool> listening_{false};
+  std::atomic<bool> hooks_ran_{false};
+  std::mutex stop_mu_;
 };
 
 }  // namespace dokja::web

@@ -63,8 +63,9 @@ class TestClient {
   Reply Post(const std::string& path, const Json& body = Json::object());
   Reply Put(const std::string& path, const Json& body = Json::object());
   Reply Delete(const std::string& path);
-  // Full control: raw body, content type, extra headers; `with_csrf` adds
-  // X-CSRF-Token (or X-Requested-With when signed out) and the cookie.
+  // Full control: raw body, content type, extra headers. The session cookie
+  // goes with every request, as a browser's would; `with_csrf` adds
+  // X-CSRF-Token (or X-Requested-With: dokja when signed out).
   Reply Send(const std::string& method, const std::string& path, const std::string& body,
              const std::string& content_type, const std::multimap<std::string, std::string>& headers,
              bool with_csrf = true);

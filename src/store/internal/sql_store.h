@@ -49,6 +49,7 @@ class SqlStore final : public Store {
   Result<int64_t> DeleteExpiredSessions(int64_t now_ms) override;
 
   Result<int64_t> CreateInvitation(const Invitation& invitation) override;
+  Result<Invitation> GetInvitation(std::string_view token_hash) override;
   Result<int64_t> RedeemInvitation(std::string_view token_hash, NewAccount account,
                                    int64_t now_ms) override;
 

@@ -164,6 +164,27 @@ Result<int64_t> SqlStore::CreateInvitation(const Invitation& inv) {
       "invitation");
 }
 
+Result<Invitation> SqlStore::GetInvitation(std::string_view token_hash) {
+  DOKJA_ASSIGN_OR_RETURN(
+      SqlRows rows,
+      Query("SELECT id, token_hash, role, team_id, created_by, created_ms, expires_ms,"
+            " redeemed_by, redeemed_ms FROM invitations WHERE token_hash = ?",
+            {Text(token_hash)}));
+  if (rows.empty()) return Status::NotFound("invitation: unknown token");
+  const SqlRow& r = rows[0];
+  Invitation inv;
+  inv.id = AsInt(r[0]);
+  inv.token_hash = AsText(r[1]);
+  inv.role = static_cast<Role>(AsInt(r[2]));
+  inv.team_id = AsInt(r[3]);
+  inv.created_by = AsInt(r[4]);
+  inv.created_ms = AsInt(r[5]);
+  inv.expires_ms = AsInt(r[6]);
+  inv.redeemed_by = AsInt(r[7]);
+  inv.redeemed_ms = AsInt(r[8]);
+  return inv;
+}
+
 Result<int64_t> SqlStore::RedeemInvitation(std::string_view token_hash, NewAccount account,
                                            int64_t now_ms) {
   return WithConn([&](SqlConn& c) -> Result<int64_t> {
