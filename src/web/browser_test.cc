@@ -25,7 +25,7 @@ TEST_F(BrowserTest, SignsInAndOutAndShowsAWrongPasswordAsAnAlert) {
   EXPECT_NE(TextOf("#whoami").find("panel1"), std::string::npos);
   Click("#logout");
   EXPECT_TRUE(driver_->WaitFor("#login-form").ok());
-  EXPECT_EQ(Js("return document.getElementById('logout').hidden;"), true);
+  EXPECT_EQ(Js("return getComputedStyle(document.getElementById('logout')).display;"), "none");
 }
 
 TEST_F(BrowserTest, SwitchesToKoreanAndRemembersIt) {

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <regex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -46,6 +47,15 @@ class BrowserTest : public ::testing::Test {
     driver_.reset();
   }
 
+  // True when the App registered a route for `method` whose pattern matches
+  // `path`: a test of a route group that is not in this build skips.
+  bool HasRoute(const std::string& method, const std::string& path) {
+    for (const Route& route : server_->app().routes()) {
+      if (route.method == method && std::regex_match(path, std::regex(route.pattern))) return true;
+    }
+    return false;
+  }
+
   // Server options; tests override to add an arena.
   virtual WebOptions Options() { return WebOptions{}; }
 
@@ -76,9 +86,12 @@ class BrowserTest : public ::testing::Test {
     ASSERT_TRUE(clicked.ok()) << clicked.ToString();
   }
 
+  // Replaces the text of an input or textarea by typing.
   void Type(const std::string& css, const std::string& text) {
     auto element = driver_->WaitFor(css);
     ASSERT_TRUE(element.ok()) << element.status().ToString();
+    Status cleared = driver_->Clear(*element);
+    ASSERT_TRUE(cleared.ok()) << cleared.ToString();
     Status typed = driver_->SendKeys(*element, text);
     ASSERT_TRUE(typed.ok()) << typed.ToString();
   }

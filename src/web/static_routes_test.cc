@@ -67,8 +67,12 @@ TEST(StaticRoutes, ServesEveryEmbeddedFileWithItsContentType) {
     ASSERT_EQ(reply.status, 200) << name;
     EXPECT_EQ(reply.body.size(), f.size) << name;
     std::string type = Header(reply, "Content-Type");
-    if (name.ends_with(".js")) EXPECT_EQ(type, "text/javascript; charset=utf-8") << name;
-    if (name.ends_with(".css")) EXPECT_EQ(type, "text/css; charset=utf-8") << name;
+    if (name.ends_with(".js")) {
+      EXPECT_EQ(type, "text/javascript; charset=utf-8") << name;
+    }
+    if (name.ends_with(".css")) {
+      EXPECT_EQ(type, "text/css; charset=utf-8") << name;
+    }
     EXPECT_EQ(Header(reply, "X-Content-Type-Options"), "nosniff") << name;
     ++n_files;
   }
