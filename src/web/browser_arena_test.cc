@@ -68,10 +68,12 @@ class BrowserArenaTest : public BrowserTest {
     std::ofstream out(path);
     out << "models:\n"
         << "  - name: model-one\n    backend: {type: chat, url: " << model_one_->Url()
-        << ", model: one}\n"
+        << ", model: served-alpha}\n"
         << "  - name: model-two\n    backend: {type: chat, url: " << model_two_->Url()
-        << ", model: two}\n"
-        << "generation: {max_tokens: 64, temperature: 0}\n";
+        << ", model: served-beta}\n"
+        << "generation: {max_tokens: 64, temperature: 0}\n"
+        << "prompts: [\"Explain <b>tides</b> to a child\", \"Summarise a report\"]\n"
+        << "leaderboard: {bootstrap_rounds: 50, refresh_ms: 50}\n";
     out.close();
     WebOptions options;
     options.arena_config = path;
@@ -87,6 +89,13 @@ TEST_F(BrowserArenaTest, PlaysABattleVotesAndSeesTheLeaderboard) {
   server_->CreateAccount("voter", store::Role::kUser);
   SignIn("voter");
   ASSERT_TRUE(driver_->WaitFor("#battle-form").ok());
+  // The task list fills the prompt; its markup stays text.
+  Click("#tasks summary");
+  Click("#task-list button");
+  auto prompt = driver_->Find("#prompt");
+  ASSERT_TRUE(prompt.ok());
+  EXPECT_EQ(*driver_->Property(*prompt, "value"), "Explain <b>tides</b> to a child");
+  EXPECT_EQ(Js("return document.querySelectorAll('#task-list b').length;"), 0);
   Type("#prompt", kXss);
   Click("#start-battle");
   Status streamed = driver_->WaitUntil("!document.getElementById('votes').disabled", 30000);

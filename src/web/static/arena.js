@@ -109,6 +109,7 @@ async function castVote(id, choice, votes, result) {
       el('p', { id: 'reveal', class: 'reveal' }, t('revealed', r.left_model, r.right_model)),
       el('p', {}, el('a', { href: '#/direct' }, t('nav_direct')), ' · ',
         el('button', { type: 'button', id: 'new-battle', onclick: () => route() }, t('new_battle'))));
+    result.scrollIntoView({ block: 'nearest' });
   } catch (e) {
     votes.disabled = false;
     reportError(e);
