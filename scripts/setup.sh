@@ -26,6 +26,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev          # fuzzers and sanitizer builds
   chromium                          # renders the HTML reports in tests
+  chromium-driver                   # drives headless Chromium in the web UI browser tests (src/web)
+  fonts-nanum                       # Korean glyphs in the browser tests' screenshots
 )
 
 missing=()
