@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "audit/internal/match.h"
 #include "audit/stats.h"
 
 namespace dokja::audit {
@@ -45,25 +46,32 @@ SignedPermutation MatchColumns(const Dense& cand, const Dense& ref, double log10
   std::vector<int8_t> sign(d);
   std::vector<bool> taken(d, false);
   double worst = -1e300;
-  for (uint64_t j = 0; j < d; ++j) {
-    double best = -1;
-    uint64_t best_i = 0;
-    int8_t best_s = 1;
-    for (uint64_t i = 0; i < d; ++i) {
-      double dot = 0;
-      for (uint64_t r = 0; r < n; ++r) dot += static_cast<double>(a[j * n + r]) * b[i * n + r];
-      const double score = allow_sign ? std::abs(dot) : dot;
-      if (score > best) best = score, best_i = i, best_s = dot < 0 ? -1 : 1;
+  // All d x d correlations, kChunk candidate columns at a time.
+  constexpr uint64_t kChunk = 64;
+  std::vector<float> dots(kChunk * d);
+  for (uint64_t j0 = 0; j0 < d; j0 += kChunk) {
+    const uint64_t nj = std::min(kChunk, d - j0);
+    internal::CrossDots(a.data() + j0 * n, nj, b.data(), d, n, dots.data());
+    for (uint64_t jj = 0; jj < nj; ++jj) {
+      const uint64_t j = j0 + jj;
+      double best = -1;
+      uint64_t best_i = 0;
+      int8_t best_s = 1;
+      for (uint64_t i = 0; i < d; ++i) {
+        const double dot = dots[jj * d + i];
+        const double score = allow_sign ? std::abs(dot) : dot;
+        if (score > best) best = score, best_i = i, best_s = dot < 0 ? -1 : 1;
+      }
+      if (taken[best_i]) return SignedPermutation();  // not a bijection
+      taken[best_i] = true;
+      perm[j] = static_cast<uint32_t>(best_i);
+      sign[j] = best_s;
+      // Under independence each correlation is ~N(0, 1/n); the best of d (two-sided
+      // when signs are free) is corrected by 2d.
+      const double log10_p = BonferroniLog10(NormalLog10Upper(best * std::sqrt(static_cast<double>(n))),
+                                             (allow_sign ? 2 : 1) * d);
+      worst = std::max(worst, log10_p);
     }
-    if (taken[best_i]) return SignedPermutation();  // not a bijection
-    taken[best_i] = true;
-    perm[j] = static_cast<uint32_t>(best_i);
-    sign[j] = best_s;
-    // Under independence each correlation is ~N(0, 1/n); the best of d (two-sided
-    // when signs are free) is corrected by 2d.
-    const double log10_p = BonferroniLog10(NormalLog10Upper(best * std::sqrt(static_cast<double>(n))),
-                                           (allow_sign ? 2 : 1) * d);
-    worst = std::max(worst, log10_p);
   }
   if (worst > log10_alpha) return SignedPermutation();
   out.perm = std::move(perm);
