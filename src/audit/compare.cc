@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -50,9 +51,30 @@ std::string ComponentKey(const CanonicalName& c) {
 
 namespace {
 
+// The stored bytes of two tensors of one dtype and layout are equal.
+Result<bool> SameBytes(const AuditSide& a, const AuditTensor& ta, const AuditSide& b, const AuditTensor& tb) {
+  constexpr uint64_t kChunk = 8 << 20;
+  const uint64_t n = ta.info->n_bytes;
+  std::vector<std::byte> ba(std::min(kChunk, n)), bb(ba.size());
+  for (uint64_t off = 0; off < n; off += kChunk) {
+    const size_t len = static_cast<size_t>(std::min(kChunk, n - off));
+    DOKJA_RETURN_IF_ERROR(a.model->weights->ReadRaw(*ta.info, off, len, ba.data()));
+    DOKJA_RETURN_IF_ERROR(b.model->weights->ReadRaw(*tb.info, off, len, bb.data()));
+    if (std::memcmp(ba.data(), bb.data(), len) != 0) return false;
+  }
+  return true;
+}
+
 Result<bool> FullyIdentical(const AuditSide& a, const AuditTensor& ta, const AuditSide& b,
                             const AuditTensor& tb) {
   if (ta.info->shape != tb.info->shape) return false;
+  // Equal bytes are equal values; bytes that differ may still be equal values
+  // (-0 and 0, NaN payloads, another dtype), which the value check decides.
+  if (ta.info->dtype == tb.info->dtype && ta.info->n_bytes == tb.info->n_bytes &&
+      ta.stored_of_hf == tb.stored_of_hf) {
+    DOKJA_ASSIGN_OR_RETURN(bool same, SameBytes(a, ta, b, tb));
+    if (same) return true;
+  }
   const uint64_t cols = ta.info->row_elements(), n_rows = ta.info->n_rows();
   const uint64_t chunk = std::max<uint64_t>(1, (1 << 20) / std::max<uint64_t>(1, cols));
   for (uint64_t r = 0; r < n_rows; r += chunk) {
@@ -483,6 +505,11 @@ void Decide(ComponentVerdict* c, const CompareOptions& opt, const ComponentVerdi
 Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
                                  const CompareOptions& opt) {
   AuditSide a = internal::PrepareSide(candidate), b = internal::PrepareSide(reference);
+  for (const AuditSide* side : {&a, &b}) {
+    for (const AuditTensor& t : side->tensors) {  // the samples' scattered rows, read ahead
+      internal::PrefetchRows(*side, t, SampleRows(t.info->n_rows(), opt.max_sample_rows));
+    }
+  }
   Comparison out;
   out.candidate = candidate.root;
   out.reference = reference.root;

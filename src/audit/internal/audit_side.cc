@@ -156,7 +156,24 @@ AuditSide PrepareSide(const Model& m) {
     side.by_key.emplace(t.key, side.tensors.size());
     side.tensors.push_back(std::move(t));
   }
+  for (const std::string& path : m.weights->paths()) {
+    auto h = port::OpenReadOnly(path);
+    side.hint_handles.push_back(h.ok() ? std::move(h).value() : port::FileHandle());
+  }
   return side;
+}
+
+void PrefetchRows(const AuditSide& side, const AuditTensor& t, const std::vector<uint64_t>& rows) {
+  const TensorInfo& info = *t.info;
+  const uint64_t n_rows = info.n_rows();
+  if (n_rows == 0 || info.file_index >= side.hint_handles.size()) return;
+  const port::FileHandle& h = side.hint_handles[info.file_index];
+  if (!h.valid()) return;
+  const uint64_t row_bytes = info.n_bytes / n_rows;
+  for (uint64_t r : rows) {
+    const uint64_t stored = t.stored_of_hf.empty() ? r : t.stored_of_hf[r];
+    if (stored < n_rows) port::AdviseWillNeed(h, info.offset + stored * row_bytes, row_bytes);
+  }
 }
 
 const AuditTensor* FindKey(const AuditSide& side, const std::string& key) {

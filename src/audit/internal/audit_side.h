@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "audit/align.h"
+#include "base/port/file.h"
 #include "base/status.h"
 #include "tensorfile/canonical_name.h"
 #include "tensorfile/model.h"
@@ -68,6 +69,8 @@ struct AuditSide {
   int32_t n_layers = 0;
   // Prepared samples by (tensor index, rows sampled from, columns restricted).
   std::map<std::tuple<size_t, uint64_t, bool>, Sample> samples;
+  // The weight files, opened once more for read-ahead hints (invalid: none).
+  std::vector<port::FileHandle> hint_handles;
 };
 
 // The model's tensors by canonical name.
@@ -91,6 +94,11 @@ Result<std::vector<float>> ReadRows(const AuditSide& side, const AuditTensor& t,
 Result<std::vector<float>> ReadAlignedRows(const AuditSide& side, const AuditTensor& t,
                                            const std::vector<uint64_t>& rows,
                                            const std::vector<uint64_t>& cols = {});
+
+// Asks the kernel to start reading stored rows `rows` of `t` (logical
+// rows; no transform) into the page cache, so that many scattered sampled
+// reads wait on the disk together instead of one after another. A hint only.
+void PrefetchRows(const AuditSide& side, const AuditTensor& t, const std::vector<uint64_t>& rows);
 
 // The whole tensor with only the hidden permutation undone (rows left in the
 // candidate's order): enough for column norms.

@@ -119,6 +119,21 @@ SignedPermutation Reblock(const SignedPermutation& rows, uint64_t from, uint64_t
   return out;
 }
 
+// The rows of each head used to match heads: the same offsets in every
+// head, enough of them for kMinMatchValues values (all when head_dim is smaller).
+std::vector<uint64_t> HeadOffsets(uint64_t head_dim, uint64_t d) {
+  const uint64_t per_head = std::min<uint64_t>(head_dim, std::max<uint64_t>(8, (kMinMatchValues + d - 1) / d));
+  return SampleRows(head_dim, static_cast<uint32_t>(per_head));
+}
+
+// head_dim of the candidate's architecture, or 0 when unknown.
+uint64_t HeadDim(const AuditSide& a) {
+  const ModelArch* arch = a.model->arch ? &*a.model->arch : nullptr;
+  if (arch == nullptr || arch->n_heads <= 0) return 0;
+  const int64_t head_dim = arch->head_dim > 0 ? arch->head_dim : arch->d_model / arch->n_heads;
+  return head_dim > 0 ? static_cast<uint64_t>(head_dim) : 0;
+}
+
 // Reads the per-head sample rows of q, k and v into `w`.
 Status ReadHeadSample(const AuditSide& side, const AuditTensor* const qkv[3], uint64_t head_dim,
                       const std::vector<uint64_t>& offsets, AttentionWeights* w) {
@@ -135,16 +150,13 @@ Status ReadHeadSample(const AuditSide& side, const AuditTensor* const qkv[3], ui
 // Layer l's attention heads (align.h MatchHeads) on a few rows of every head,
 // in reference coordinates for the hidden dimensions.
 Status FindHeads(AuditSide& a, const AuditSide& b, int32_t l, double log10_alpha) {
-  const ModelArch* arch = a.model->arch ? &*a.model->arch : nullptr;
-  if (arch == nullptr || arch->n_heads <= 0) return Status::OK();
-  const int64_t head_dim = arch->head_dim > 0 ? arch->head_dim : arch->d_model / arch->n_heads;
+  const uint64_t hd = HeadDim(a);
+  if (hd == 0) return Status::OK();
   const std::string p = "text.blk." + std::to_string(l) + ".";
   const AuditTensor* ta[3] = {FindKey(a, p + "attn_q.weight"), FindKey(a, p + "attn_k.weight"),
                               FindKey(a, p + "attn_v.weight")};
   const AuditTensor* tb[3] = {FindKey(b, p + "attn_q.weight"), FindKey(b, p + "attn_k.weight"),
                               FindKey(b, p + "attn_v.weight")};
-  if (head_dim <= 0) return Status::OK();
-  const uint64_t hd = static_cast<uint64_t>(head_dim);
   for (int i = 0; i < 3; ++i) {
     if (ta[i] == nullptr || tb[i] == nullptr || ta[i]->info->shape != tb[i]->info->shape ||
         ta[i]->info->shape.size() != 2 || ta[i]->info->n_rows() % hd != 0) {
@@ -154,9 +166,7 @@ Status FindHeads(AuditSide& a, const AuditSide& b, int32_t l, double log10_alpha
   DOKJA_ASSIGN_OR_RETURN(bool q_in_place, RowsInPlace(a, b, p + "attn_q.weight", log10_alpha));
   DOKJA_ASSIGN_OR_RETURN(bool k_in_place, RowsInPlace(a, b, p + "attn_k.weight", log10_alpha));
   if (q_in_place && k_in_place) return Status::OK();
-  const uint64_t d = ta[0]->info->row_elements();
-  const uint64_t per_head = std::min<uint64_t>(hd, std::max<uint64_t>(8, (kMinMatchValues + d - 1) / d));
-  const std::vector<uint64_t> offsets = SampleRows(hd, static_cast<uint32_t>(per_head));
+  const std::vector<uint64_t> offsets = HeadOffsets(hd, ta[0]->info->row_elements());
   AttentionWeights wa, wb;
   DOKJA_RETURN_IF_ERROR(ReadHeadSample(a, ta, hd, offsets, &wa));
   DOKJA_RETURN_IF_ERROR(ReadHeadSample(b, tb, hd, offsets, &wb));
@@ -167,6 +177,32 @@ Status FindHeads(AuditSide& a, const AuditSide& b, int32_t l, double log10_alpha
   heads.kv_rows = Reblock(sub.kv_rows, offsets.size(), hd);
   a.transform.heads[l] = std::move(heads);
   return Status::OK();
+}
+
+// Read-ahead hints for the scattered rows the search reads in every layer:
+// the in-place checks' rows and the reference's sampled neurons.
+void PrefetchSearchRows(const AuditSide& a, const AuditSide& b, const CompareOptions& opt) {
+  for (int32_t l = 0; l < std::min(a.n_layers, b.n_layers); ++l) {
+    const std::string p = "text.blk." + std::to_string(l) + ".";
+    for (const char* role : {"ffn_up.weight", "attn_q.weight", "attn_k.weight"}) {
+      for (const AuditSide* side : {&a, &b}) {
+        if (const AuditTensor* t = FindKey(*side, p + role)) PrefetchRows(*side, *t, SampleRows(t->info->n_rows(), 256));
+      }
+    }
+    for (const char* role : {"ffn_up.weight", "ffn_gate.weight"}) {
+      if (const AuditTensor* t = FindKey(b, p + role)) {
+        PrefetchRows(b, *t, SampleRows(t->info->n_rows(), opt.max_sample_rows));
+      }
+    }
+    const uint64_t hd = HeadDim(a);
+    for (const char* role : {"attn_q.weight", "attn_k.weight", "attn_v.weight"}) {
+      for (const AuditSide* side : {&a, &b}) {
+        const AuditTensor* t = FindKey(*side, p + role);
+        if (t == nullptr || hd == 0 || t->info->n_rows() % hd != 0) continue;
+        PrefetchRows(*side, *t, HeadRows(t->info->n_rows() / hd, hd, HeadOffsets(hd, t->info->row_elements())));
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -190,6 +226,7 @@ Status FindTransform(AuditSide& a, const AuditSide& b, const CompareOptions& opt
     if (hidden.perm.empty()) return Status::OK();
     if (!hidden.identity()) a.transform.hidden = std::move(hidden);
   }
+  PrefetchSearchRows(a, b, opt);
   for (int32_t l = 0; l < std::min(a.n_layers, b.n_layers); ++l) {
     DOKJA_RETURN_IF_ERROR(FindNeurons(a, b, l, opt));
     DOKJA_RETURN_IF_ERROR(FindHeads(a, b, l, opt.log10_alpha));
