@@ -219,6 +219,10 @@ Result<std::vector<float>> ReadAlignedRows(const AuditSide& side, const AuditTen
   for (const Source& s : row_src) stored_rows.push_back(s.index);
   DOKJA_ASSIGN_OR_RETURN(std::vector<float> raw, ReadRows(side, t, stored_rows));
   const uint64_t out_cols = col_src.size();
+  bool as_read = out_cols == n_cols;
+  for (uint64_t c = 0; c < out_cols && as_read; ++c) as_read = col_src[c].index == c && col_src[c].sign == 1;
+  for (size_t r = 0; r < row_src.size() && as_read; ++r) as_read = row_src[r].sign == 1;
+  if (as_read) return raw;  // rows re-ordered at most: nothing to copy
   std::vector<float> out(rows.size() * out_cols);
   for (size_t r = 0; r < row_src.size(); ++r) {
     const float* in = raw.data() + r * n_cols;
