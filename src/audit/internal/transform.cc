@@ -31,7 +31,7 @@ Result<bool> RowsInPlace(const AuditSide& a, const AuditSide& b, const std::stri
   Dense da{rows.size(), ta->info->row_elements(), {}}, db{rows.size(), tb->info->row_elements(), {}};
   DOKJA_ASSIGN_OR_RETURN(da.v, ReadAlignedRows(a, *ta, rows));
   DOKJA_ASSIGN_OR_RETURN(db.v, ReadRows(b, *tb, rows));
-  return IdentityHolds(Transposed(da), Transposed(db), log10_alpha);
+  return RowIdentityHolds(da, db, log10_alpha);
 }
 
 // Rows [begin, end) of `up` (and `gate` beside them when given), aligned,
