@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "audit/internal/match.h"
 #include "audit/stats.h"
 
 namespace dokja::audit {
@@ -35,41 +36,58 @@ bool SignedPermutation::identity() const {
   return true;
 }
 
-SignedPermutation MatchColumns(const Dense& cand, const Dense& ref, double log10_alpha,
-                               bool allow_sign) {
-  SignedPermutation out;
-  if (cand.rows != ref.rows || cand.cols != ref.cols || cand.rows < 8 || cand.cols == 0) return out;
-  const std::vector<float> a = NormalisedColumns(cand), b = NormalisedColumns(ref);
-  const uint64_t n = cand.rows, d = cand.cols;
+namespace {
+
+// Matches `d` candidate items to `d` reference items, each n normalised
+// values in a row of a / b (MatchColumns' contract).
+SignedPermutation MatchNormalised(const std::vector<float>& a, const std::vector<float>& b, uint64_t d,
+                                  uint64_t n, double log10_alpha, bool allow_sign) {
   std::vector<uint32_t> perm(d);
   std::vector<int8_t> sign(d);
   std::vector<bool> taken(d, false);
   double worst = -1e300;
-  for (uint64_t j = 0; j < d; ++j) {
-    double best = -1;
-    uint64_t best_i = 0;
-    int8_t best_s = 1;
-    for (uint64_t i = 0; i < d; ++i) {
-      double dot = 0;
-      for (uint64_t r = 0; r < n; ++r) dot += static_cast<double>(a[j * n + r]) * b[i * n + r];
-      const double score = allow_sign ? std::abs(dot) : dot;
-      if (score > best) best = score, best_i = i, best_s = dot < 0 ? -1 : 1;
+  // All d x d correlations, kChunk candidate items at a time.
+  constexpr uint64_t kChunk = 64;
+  std::vector<float> dots(kChunk * d);
+  for (uint64_t j0 = 0; j0 < d; j0 += kChunk) {
+    const uint64_t nj = std::min(kChunk, d - j0);
+    internal::CrossDots(a.data() + j0 * n, nj, b.data(), d, n, dots.data());
+    for (uint64_t jj = 0; jj < nj; ++jj) {
+      const uint64_t j = j0 + jj;
+      double best = -1;
+      uint64_t best_i = 0;
+      int8_t best_s = 1;
+      for (uint64_t i = 0; i < d; ++i) {
+        const double dot = dots[jj * d + i];
+        const double score = allow_sign ? std::abs(dot) : dot;
+        if (score > best) best = score, best_i = i, best_s = dot < 0 ? -1 : 1;
+      }
+      if (taken[best_i]) return SignedPermutation();  // not a bijection
+      taken[best_i] = true;
+      perm[j] = static_cast<uint32_t>(best_i);
+      sign[j] = best_s;
+      // Under independence each correlation is ~N(0, 1/n); the best of d (two-sided
+      // when signs are free) is corrected by 2d.
+      const double log10_p = BonferroniLog10(NormalLog10Upper(best * std::sqrt(static_cast<double>(n))),
+                                             (allow_sign ? 2 : 1) * d);
+      worst = std::max(worst, log10_p);
     }
-    if (taken[best_i]) return SignedPermutation();  // not a bijection
-    taken[best_i] = true;
-    perm[j] = static_cast<uint32_t>(best_i);
-    sign[j] = best_s;
-    // Under independence each correlation is ~N(0, 1/n); the best of d (two-sided
-    // when signs are free) is corrected by 2d.
-    const double log10_p = BonferroniLog10(NormalLog10Upper(best * std::sqrt(static_cast<double>(n))),
-                                           (allow_sign ? 2 : 1) * d);
-    worst = std::max(worst, log10_p);
   }
   if (worst > log10_alpha) return SignedPermutation();
+  SignedPermutation out;
   out.perm = std::move(perm);
   out.sign = std::move(sign);
   out.worst_log10_p = worst;
   return out;
+}
+
+}  // namespace
+
+SignedPermutation MatchColumns(const Dense& cand, const Dense& ref, double log10_alpha,
+                               bool allow_sign) {
+  if (cand.rows != ref.rows || cand.cols != ref.cols || cand.rows < 8 || cand.cols == 0) return {};
+  return MatchNormalised(NormalisedColumns(cand), NormalisedColumns(ref), cand.cols, cand.rows, log10_alpha,
+                         allow_sign);
 }
 
 bool ColumnsLookMatchable(const Dense& cand, const Dense& ref, double log10_alpha,
@@ -94,7 +112,11 @@ bool ColumnsLookMatchable(const Dense& cand, const Dense& ref, double log10_alph
 }
 
 SignedPermutation MatchRows(const Dense& cand, const Dense& ref, double log10_alpha) {
-  return MatchColumns(Transposed(cand), Transposed(ref), log10_alpha, /*allow_sign=*/false);
+  if (cand.rows != ref.rows || cand.cols != ref.cols || cand.cols < 8 || cand.rows == 0) return {};
+  std::vector<float> a = cand.v, b = ref.v;
+  internal::NormaliseRows(&a, cand.cols);
+  internal::NormaliseRows(&b, ref.cols);
+  return MatchNormalised(a, b, cand.rows, cand.cols, log10_alpha, /*allow_sign=*/false);
 }
 
 void ApplyToColumns(const SignedPermutation& p, Dense* m, bool use_sign) {
@@ -150,6 +172,16 @@ bool IdentityHolds(const Dense& a, const Dense& b, double log10_alpha) {
   return true;
 }
 
+bool RowIdentityHolds(const Dense& a, const Dense& b, double log10_alpha) {
+  if (a.rows != b.rows || a.cols != b.cols || a.cols < 2) return false;
+  for (uint64_t r = 0; r < a.rows; ++r) {
+    PairedMoments m;
+    m.Add(a.v.data() + r * a.cols, b.v.data() + r * b.cols, a.cols);
+    if (BonferroniLog10(NormalLog10Upper(m.T()), a.rows) > log10_alpha) return false;
+  }
+  return true;
+}
+
 Dense SideBySide(const Dense& a, const Dense& b) {
   Dense c{a.rows, a.cols + b.cols, {}};
   c.v.reserve(a.v.size() + b.v.size());
@@ -200,8 +232,7 @@ HeadAlignment MatchHeads(const AttentionWeights& cand, const AttentionWeights& r
   const Dense q_a = Blocks(cand.q, head_dim), q_b = Blocks(ref.q, head_dim);
   const uint64_t n_kv = kv_a.rows, group = q_a.rows / n_kv;
   if (n_kv == 0 || q_a.rows % n_kv != 0) return out;
-  if (IdentityHolds(Transposed(kv_a), Transposed(kv_b), log10_alpha) &&
-      IdentityHolds(Transposed(q_a), Transposed(q_b), log10_alpha)) {
+  if (RowIdentityHolds(kv_a, kv_b, log10_alpha) && RowIdentityHolds(q_a, q_b, log10_alpha)) {
     return out;  // heads already in place
   }
   SignedPermutation kv = n_kv > 1 ? MatchRows(kv_a, kv_b, log10_alpha) : SignedPermutation{{0}, {1}, 0};

@@ -74,6 +74,10 @@ Dense SideBySide(const Dense& a, const Dense& b);
 // (positively), i.e. there is nothing to re-align.
 bool IdentityHolds(const Dense& a, const Dense& b, double log10_alpha);
 
+// The same for rows: every row matches the row of the same index
+// (IdentityHolds of the transposes, without transposing).
+bool RowIdentityHolds(const Dense& a, const Dense& b, double log10_alpha);
+
 // One layer's attention projections, hidden dimensions already aligned:
 // q is [n_heads * head_dim, d], k and v are [n_kv_heads * head_dim, d].
 struct AttentionWeights {

@@ -2,54 +2,27 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <numeric>
 #include <optional>
 
 #include "audit/align.h"
+#include "audit/internal/audit_side.h"
+#include "audit/internal/transform.h"
 #include "audit/stats.h"
 #include "base/simd.h"
 #include "tensorfile/canonical_name.h"
-#include "tensorfile/rotary_layout.h"
 
 namespace dokja::audit {
 namespace {
 
-// One model's tensors by canonical name, with q/k rows of interleaved-rope
-// GGUF files presented in HF order.
-struct AuditTensor {
-  CanonicalName canon;
-  std::string key;
-  const TensorInfo* info = nullptr;
-  std::vector<uint32_t> stored_of_hf;  // empty: rows as stored
-};
-
-// Maps candidate coordinates to the reference's (align.h); empty: identity.
-struct Transform {
-  SignedPermutation hidden;                        // residual-stream dimensions
-  std::map<int32_t, SignedPermutation> neurons;    // per layer: MLP neurons
-  std::map<int32_t, HeadAlignment> heads;          // per layer: attention heads
-  bool active() const { return !hidden.perm.empty() || !neurons.empty() || !heads.empty(); }
-};
-
-// Sampled rows of a tensor, prepared for the statistic (rows centred and
-// the top direction removed for 2-D tensors), plus a hash of the raw values
-// for the exact-copy check.
-struct Sample {
-  std::vector<float> prepared;
-  uint64_t raw_hash = 0;
-  uint64_t raw_size = 0;
-};
-
-struct AuditSide {
-  const Model* model = nullptr;
-  Transform transform;  // only ever set on the candidate
-  std::vector<AuditTensor> tensors;
-  std::map<std::string, size_t> by_key;
-  int32_t n_layers = 0;
-  // Sampled rows by (tensor index, rows sampled from), prepared once.
-  std::map<std::pair<size_t, uint64_t>, struct Sample> samples;
-};
+using internal::AuditSide;
+using internal::AuditTensor;
+using internal::FindKey;
+using internal::ReadRows;
+using internal::Sample;
+using internal::SampleRows;
 
 constexpr Role kMatrixRoles[] = {Role::kAttnQ,   Role::kAttnK,  Role::kAttnV,   Role::kAttnO,
                                  Role::kFfnGate, Role::kFfnUp,  Role::kFfnDown, Role::kAttnQKV};
@@ -78,146 +51,30 @@ std::string ComponentKey(const CanonicalName& c) {
 
 namespace {
 
-std::vector<uint32_t> Inverse(const std::vector<uint32_t>& map) {
-  std::vector<uint32_t> inv(map.size());
-  for (size_t i = 0; i < map.size(); ++i) inv[map[i]] = static_cast<uint32_t>(i);
-  return inv;
-}
-
-AuditSide Prepare(const Model& m) {
-  AuditSide side;
-  side.model = &m;
-  std::vector<std::string> names;
-  for (const TensorInfo& t : m.weights->tensors()) names.push_back(t.name);
-  std::vector<CanonicalName> canon = CanonicalizeAll(names);
-  const bool interleaved =
-      m.weights->format() == TensorFormat::kGguf &&
-      GgufArchHasInterleavedRope(m.weights->metadata().GetString("general.architecture").value_or(""));
-  for (size_t i = 0; i < canon.size(); ++i) {
-    AuditTensor t;
-    t.canon = canon[i];
-    t.key = canon[i].ToString();
-    t.info = &m.weights->tensors()[i];
-    if (interleaved && m.arch && m.arch->head_dim > 0 && t.canon.component == Component::kText &&
-        (t.canon.role == Role::kAttnQ || t.canon.role == Role::kAttnK)) {
-      const int64_t heads = t.canon.role == Role::kAttnQ ? m.arch->n_heads : m.arch->n_kv_heads;
-      if (heads * m.arch->head_dim == static_cast<int64_t>(t.info->shape.empty() ? 0 : t.info->shape[0])) {
-        t.stored_of_hf = Inverse(InterleavedToHalfRows(static_cast<int32_t>(heads),
-                                                       static_cast<int32_t>(m.arch->head_dim)));
-      }
-    }
-    if (t.canon.component == Component::kText && t.canon.layer >= 0) {
-      side.n_layers = std::max(side.n_layers, t.canon.layer + 1);
-    }
-    side.by_key.emplace(t.key, side.tensors.size());
-    side.tensors.push_back(std::move(t));
+// The stored bytes of two tensors of one dtype and layout are equal.
+Result<bool> SameBytes(const AuditSide& a, const AuditTensor& ta, const AuditSide& b, const AuditTensor& tb) {
+  constexpr uint64_t kChunk = 1 << 20;  // small: tensors that differ mostly differ at once
+  const uint64_t n = ta.info->n_bytes;
+  std::vector<std::byte> ba(std::min(kChunk, n)), bb(ba.size());
+  for (uint64_t off = 0; off < n; off += kChunk) {
+    const size_t len = static_cast<size_t>(std::min(kChunk, n - off));
+    DOKJA_RETURN_IF_ERROR(a.model->weights->ReadRaw(*ta.info, off, len, ba.data()));
+    DOKJA_RETURN_IF_ERROR(b.model->weights->ReadRaw(*tb.info, off, len, bb.data()));
+    if (std::memcmp(ba.data(), bb.data(), len) != 0) return false;
   }
-  return side;
-}
-
-std::vector<uint64_t> SampleRows(uint64_t n_rows, uint32_t max_rows) {
-  std::vector<uint64_t> rows;
-  if (n_rows <= max_rows) {
-    rows.resize(n_rows);
-    std::iota(rows.begin(), rows.end(), 0);
-  } else {
-    for (uint32_t i = 0; i < max_rows; ++i) rows.push_back(i * n_rows / max_rows);
-  }
-  return rows;
-}
-
-// Logical (HF-order) rows of a tensor as f32, row after row.
-Result<std::vector<float>> ReadRows(const AuditSide& side, const AuditTensor& t,
-                                    const std::vector<uint64_t>& rows) {
-  const TensorFile& f = *side.model->weights;
-  const uint64_t cols = t.info->row_elements();
-  std::vector<float> out(rows.size() * cols);
-  size_t i = 0;
-  while (i < rows.size()) {
-    // Coalesce runs of consecutive stored rows into one read.
-    auto stored = [&](size_t k) { return t.stored_of_hf.empty() ? rows[k] : t.stored_of_hf[rows[k]]; };
-    size_t j = i + 1;
-    while (j < rows.size() && stored(j) == stored(j - 1) + 1) ++j;
-    DOKJA_RETURN_IF_ERROR(f.ReadRowsF32(*t.info, stored(i), stored(i) + (j - i), out.data() + i * cols));
-    i = j;
-  }
-  return out;
-}
-
-enum class HiddenAxis { kNone, kColumns, kRows, kVector };
-
-HiddenAxis HiddenAxisOf(Role r) {
-  switch (r) {
-    case Role::kAttnQ: case Role::kAttnK: case Role::kAttnV: case Role::kAttnQKV:
-    case Role::kFfnGate: case Role::kFfnUp: case Role::kFfnGateUp: case Role::kRouter:
-    case Role::kTokenEmbed: case Role::kLmHead: case Role::kAttnQA: case Role::kAttnKVA:
-      return HiddenAxis::kColumns;
-    case Role::kAttnO: case Role::kFfnDown:
-      return HiddenAxis::kRows;
-    case Role::kAttnNorm: case Role::kFfnNorm: case Role::kOutputNorm: case Role::kAttnPostNorm:
-    case Role::kFfnPostNorm:
-      return HiddenAxis::kVector;
-    default:
-      return HiddenAxis::kNone;
-  }
-}
-
-bool Affected(const Transform& tr, const CanonicalName& c) {
-  if (!tr.active() || c.component != Component::kText || c.expert != -1) return false;
-  if (!tr.hidden.perm.empty() && HiddenAxisOf(c.role) != HiddenAxis::kNone) return true;
-  if (tr.heads.count(c.layer) != 0 && (c.role == Role::kAttnQ || c.role == Role::kAttnK ||
-                                       c.role == Role::kAttnV || c.role == Role::kAttnO)) {
-    return true;
-  }
-  return tr.neurons.count(c.layer) != 0 &&
-         (c.role == Role::kFfnGate || c.role == Role::kFfnUp || c.role == Role::kFfnDown);
-}
-
-Result<Dense> ReadDense(const AuditSide& side, const AuditTensor& t) {
-  Dense m;
-  m.rows = t.info->n_rows();
-  m.cols = t.info->row_elements();
-  std::vector<uint64_t> rows(m.rows);
-  std::iota(rows.begin(), rows.end(), 0);
-  DOKJA_ASSIGN_OR_RETURN(m.v, ReadRows(side, t, rows));
-  return m;
-}
-
-// The whole tensor in reference coordinates.
-Result<Dense> ReadAligned(const AuditSide& side, const AuditTensor& t) {
-  DOKJA_ASSIGN_OR_RETURN(Dense m, ReadDense(side, t));
-  const Transform& tr = side.transform;
-  if (!tr.hidden.perm.empty()) {
-    const uint64_t d = tr.hidden.perm.size();
-    switch (HiddenAxisOf(t.canon.role)) {
-      case HiddenAxis::kColumns: if (m.cols == d) ApplyToColumns(tr.hidden, &m); break;
-      case HiddenAxis::kRows: if (m.rows == d) ApplyToRows(tr.hidden, &m); break;
-      case HiddenAxis::kVector: if (m.cols == d) ApplyToColumns(tr.hidden, &m, false); break;
-      case HiddenAxis::kNone: break;
-    }
-  }
-  if (auto it = tr.neurons.find(t.canon.layer); it != tr.neurons.end()) {
-    const uint64_t n = it->second.perm.size();
-    if ((t.canon.role == Role::kFfnGate || t.canon.role == Role::kFfnUp) && m.rows == n) {
-      ApplyToRows(it->second, &m, false);
-    } else if (t.canon.role == Role::kFfnDown && m.cols == n) {
-      ApplyToColumns(it->second, &m, false);
-    }
-  }
-  if (auto it = tr.heads.find(t.canon.layer); it != tr.heads.end()) {
-    const SignedPermutation& q = it->second.q_rows;
-    const SignedPermutation& kv = it->second.kv_rows;
-    const Role role = t.canon.role;
-    if (role == Role::kAttnQ && m.rows == q.perm.size()) ApplyToRows(q, &m, false);
-    if ((role == Role::kAttnK || role == Role::kAttnV) && m.rows == kv.perm.size()) ApplyToRows(kv, &m, false);
-    if (role == Role::kAttnO && m.cols == q.perm.size()) ApplyToColumns(q, &m, false);
-  }
-  return m;
+  return true;
 }
 
 Result<bool> FullyIdentical(const AuditSide& a, const AuditTensor& ta, const AuditSide& b,
                             const AuditTensor& tb) {
   if (ta.info->shape != tb.info->shape) return false;
+  // Equal bytes are equal values; bytes that differ may still be equal values
+  // (-0 and 0, NaN payloads, another dtype), which the value check decides.
+  if (ta.info->dtype == tb.info->dtype && ta.info->n_bytes == tb.info->n_bytes &&
+      ta.stored_of_hf == tb.stored_of_hf) {
+    DOKJA_ASSIGN_OR_RETURN(bool same, SameBytes(a, ta, b, tb));
+    if (same) return true;
+  }
   const uint64_t cols = ta.info->row_elements(), n_rows = ta.info->n_rows();
   const uint64_t chunk = std::max<uint64_t>(1, (1 << 20) / std::max<uint64_t>(1, cols));
   for (uint64_t r = 0; r < n_rows; r += chunk) {
@@ -320,28 +177,25 @@ uint64_t HashFloats(const std::vector<float>& v) {
 }
 
 // Sampled rows of tensor `index` among its first `n_rows` rows, read (in
-// reference coordinates for an aligned candidate) and prepared once.
-Result<const Sample*> GetSample(AuditSide& side, size_t index, uint64_t n_rows, uint32_t max_rows) {
-  const auto key = std::make_pair(index, n_rows);
+// reference coordinates for an aligned candidate) and prepared once. With
+// `matched_columns`, only the columns of the sampled neurons
+// (SampleRows(columns, max_rows), the neurons a partial neuron match covers).
+Result<const Sample*> GetSample(AuditSide& side, size_t index, uint64_t n_rows, uint32_t max_rows,
+                                bool matched_columns) {
+  const auto key = std::make_tuple(index, n_rows, matched_columns);
   if (auto it = side.samples.find(key); it != side.samples.end()) return &it->second;
   const AuditTensor& t = side.tensors[index];
-  std::vector<float> values;
-  if (Affected(side.transform, t.canon)) {
-    DOKJA_ASSIGN_OR_RETURN(Dense all, ReadAligned(side, t));
-    const uint64_t cols = all.cols;
-    for (uint64_t r : SampleRows(n_rows, max_rows)) {
-      values.insert(values.end(), all.v.begin() + static_cast<int64_t>(r * cols),
-                    all.v.begin() + static_cast<int64_t>((r + 1) * cols));
-    }
-  } else {
-    DOKJA_ASSIGN_OR_RETURN(values, ReadRows(side, t, SampleRows(n_rows, max_rows)));
-  }
+  std::vector<uint64_t> cols;
+  if (matched_columns) cols = SampleRows(t.info->row_elements(), max_rows);
+  DOKJA_ASSIGN_OR_RETURN(std::vector<float> values,
+                         internal::ReadAlignedRows(side, t, SampleRows(n_rows, max_rows), cols));
   Sample sample;
   sample.raw_hash = HashFloats(values);
   sample.raw_size = values.size();
   if (t.info->shape.size() >= 2) {
-    CentreRows(&values, t.info->row_elements());
-    RemoveTopDirection(&values, t.info->row_elements());
+    const uint64_t row_cols = matched_columns ? cols.size() : t.info->row_elements();
+    CentreRows(&values, row_cols);
+    RemoveTopDirection(&values, row_cols);
   }
   sample.prepared = std::move(values);
   return &side.samples.emplace(key, std::move(sample)).first->second;
@@ -369,8 +223,9 @@ Result<double> LayerPairZ(AuditSide& a, AuditSide& b, int32_t la, int32_t lb, ui
     auto it = b.by_key.find(WithLayer(t.canon, lb));
     if (it == b.by_key.end() || b.tensors[it->second].info->shape != t.info->shape) continue;
     const size_t ia = a.by_key.at(t.key);
-    DOKJA_ASSIGN_OR_RETURN(const Sample* sa, GetSample(a, ia, t.info->n_rows(), max_rows));
-    DOKJA_ASSIGN_OR_RETURN(const Sample* sb, GetSample(b, it->second, t.info->n_rows(), max_rows));
+    const bool matched = internal::RestrictedToMatchedNeurons(a, t);
+    DOKJA_ASSIGN_OR_RETURN(const Sample* sa, GetSample(a, ia, t.info->n_rows(), max_rows, matched));
+    DOKJA_ASSIGN_OR_RETURN(const Sample* sb, GetSample(b, it->second, t.info->n_rows(), max_rows, matched));
     zs.push_back(Relate(*sa, *sb).T());
   }
   return StoufferZ(zs);
@@ -397,109 +252,6 @@ Result<LayerMap> MapLayers(AuditSide& a, AuditSide& b, const CompareOptions& opt
   }
   return map;
 }
-
-// Rows [0, n) of a tensor by canonical key, or nullptr when absent.
-const AuditTensor* FindKey(const AuditSide& side, const std::string& key) {
-  auto it = side.by_key.find(key);
-  return it == side.by_key.end() ? nullptr : &side.tensors[it->second];
-}
-
-// True when sampled rows of tensor `key` match the reference's rows of the
-// same index (candidate columns in reference order): nothing to re-match.
-// Absent or differently shaped tensors count as in place.
-Result<bool> RowsInPlace(const AuditSide& a, const AuditSide& b, const std::string& key, double log10_alpha) {
-  const AuditTensor *ta = FindKey(a, key), *tb = FindKey(b, key);
-  if (ta == nullptr || tb == nullptr || ta->info->shape != tb->info->shape || ta->info->shape.size() != 2) {
-    return true;
-  }
-  const std::vector<uint64_t> rows = SampleRows(ta->info->n_rows(), 256);
-  Dense da{rows.size(), ta->info->row_elements(), {}}, db{rows.size(), tb->info->row_elements(), {}};
-  DOKJA_ASSIGN_OR_RETURN(da.v, ReadRows(a, *ta, rows));
-  DOKJA_ASSIGN_OR_RETURN(db.v, ReadRows(b, *tb, rows));
-  const SignedPermutation& hidden = a.transform.hidden;
-  if (!hidden.perm.empty() && da.cols == hidden.perm.size()) ApplyToColumns(hidden, &da);
-  return IdentityHolds(Transposed(da), Transposed(db), log10_alpha);
-}
-
-// Layer l's MLP neurons, matched on [up | gate] rows in reference coordinates.
-Status FindNeurons(AuditSide& a, const AuditSide& b, int32_t l, double log10_alpha) {
-  const std::string up = "text.blk." + std::to_string(l) + ".ffn_up.weight";
-  const std::string gate = "text.blk." + std::to_string(l) + ".ffn_gate.weight";
-  const AuditTensor *ua = FindKey(a, up), *ub = FindKey(b, up);
-  if (ua == nullptr || ub == nullptr || ua->info->shape != ub->info->shape) return Status::OK();
-  DOKJA_ASSIGN_OR_RETURN(bool in_place, RowsInPlace(a, b, up, log10_alpha));
-  if (in_place) return Status::OK();
-  DOKJA_ASSIGN_OR_RETURN(Dense ma, ReadAligned(a, *ua));
-  DOKJA_ASSIGN_OR_RETURN(Dense mb, ReadDense(b, *ub));
-  const AuditTensor *ga = FindKey(a, gate), *gb = FindKey(b, gate);
-  if (ga != nullptr && gb != nullptr && ga->info->shape == gb->info->shape) {
-    DOKJA_ASSIGN_OR_RETURN(Dense xa, ReadAligned(a, *ga));
-    DOKJA_ASSIGN_OR_RETURN(Dense xb, ReadDense(b, *gb));
-    ma = SideBySide(ma, xa);
-    mb = SideBySide(mb, xb);
-  }
-  SignedPermutation neurons = MatchRows(ma, mb, log10_alpha);
-  if (!neurons.perm.empty() && !neurons.identity()) a.transform.neurons[l] = std::move(neurons);
-  return Status::OK();
-}
-
-// Layer l's attention heads (align.h MatchHeads), in reference coordinates.
-Status FindHeads(AuditSide& a, const AuditSide& b, int32_t l, double log10_alpha) {
-  const ModelArch* arch = a.model->arch ? &*a.model->arch : nullptr;
-  if (arch == nullptr || arch->n_heads <= 0) return Status::OK();
-  const int64_t head_dim = arch->head_dim > 0 ? arch->head_dim : arch->d_model / arch->n_heads;
-  const std::string p = "text.blk." + std::to_string(l) + ".";
-  const AuditTensor *qa = FindKey(a, p + "attn_q.weight"), *qb = FindKey(b, p + "attn_q.weight");
-  const AuditTensor *ka = FindKey(a, p + "attn_k.weight"), *kb = FindKey(b, p + "attn_k.weight");
-  const AuditTensor *va = FindKey(a, p + "attn_v.weight"), *vb = FindKey(b, p + "attn_v.weight");
-  if (!qa || !qb || !ka || !kb || !va || !vb || head_dim <= 0) return Status::OK();
-  DOKJA_ASSIGN_OR_RETURN(bool q_in_place, RowsInPlace(a, b, p + "attn_q.weight", log10_alpha));
-  DOKJA_ASSIGN_OR_RETURN(bool k_in_place, RowsInPlace(a, b, p + "attn_k.weight", log10_alpha));
-  if (q_in_place && k_in_place) return Status::OK();
-  AttentionWeights wa, wb;
-  DOKJA_ASSIGN_OR_RETURN(wa.q, ReadAligned(a, *qa));
-  DOKJA_ASSIGN_OR_RETURN(wa.k, ReadAligned(a, *ka));
-  DOKJA_ASSIGN_OR_RETURN(wa.v, ReadAligned(a, *va));
-  DOKJA_ASSIGN_OR_RETURN(wb.q, ReadDense(b, *qb));
-  DOKJA_ASSIGN_OR_RETURN(wb.k, ReadDense(b, *kb));
-  DOKJA_ASSIGN_OR_RETURN(wb.v, ReadDense(b, *vb));
-  HeadAlignment heads = MatchHeads(wa, wb, static_cast<uint64_t>(head_dim), log10_alpha);
-  if (!heads.empty()) a.transform.heads[l] = std::move(heads);
-  return Status::OK();
-}
-
-// Finds the signed permutation of hidden dimensions (from the embeddings),
-// then per layer the MLP neuron and attention head permutations that make the
-// candidate line up with the reference. Leaves the transform empty where
-// identity already fits or nothing significant is found. Unrelated
-// embeddings end the search at once (cheap for independent models).
-Status FindTransform(AuditSide& a, const AuditSide& b, const CompareOptions& opt) {
-  const std::string embd = "text.token_embd.weight";
-  const AuditTensor* ea = FindKey(a, embd);
-  const AuditTensor* eb = FindKey(b, embd);
-  if (ea == nullptr || eb == nullptr || ea->info->shape.size() != 2 ||
-      eb->info->shape.size() != 2 || ea->info->shape[1] != eb->info->shape[1]) {
-    return Status::OK();
-  }
-  const uint64_t common = std::min(ea->info->shape[0], eb->info->shape[0]);
-  const std::vector<uint64_t> rows = SampleRows(common, 2048);
-  Dense ca{rows.size(), ea->info->shape[1], {}}, cb{rows.size(), eb->info->shape[1], {}};
-  DOKJA_ASSIGN_OR_RETURN(ca.v, ReadRows(a, *ea, rows));
-  DOKJA_ASSIGN_OR_RETURN(cb.v, ReadRows(b, *eb, rows));
-  if (!IdentityHolds(ca, cb, opt.log10_alpha)) {
-    if (!ColumnsLookMatchable(ca, cb, opt.log10_alpha)) return Status::OK();
-    SignedPermutation hidden = MatchColumns(ca, cb, opt.log10_alpha, /*allow_sign=*/true);
-    if (hidden.perm.empty()) return Status::OK();
-    if (!hidden.identity()) a.transform.hidden = std::move(hidden);
-  }
-  for (int32_t l = 0; l < std::min(a.n_layers, b.n_layers); ++l) {
-    DOKJA_RETURN_IF_ERROR(FindNeurons(a, b, l, opt.log10_alpha));
-    DOKJA_RETURN_IF_ERROR(FindHeads(a, b, l, opt.log10_alpha));
-  }
-  a.samples.clear();
-  return Status::OK();
-}
-
 bool IsConstant(const Dense& m) {
   return std::all_of(m.v.begin(), m.v.end(), [&](float x) { return x == m.v.front(); });
 }
@@ -515,8 +267,8 @@ Result<std::optional<TensorEvidence>> FoldedGainEvidence(const AuditSide& a, con
                                                          const std::vector<std::string>& readers) {
   const AuditTensor *na = FindKey(a, norm_key), *nb = FindKey(b, norm_key);
   if (na == nullptr || nb == nullptr || na->info->shape != nb->info->shape) return std::optional<TensorEvidence>();
-  DOKJA_ASSIGN_OR_RETURN(Dense ga, ReadAligned(a, *na));
-  DOKJA_ASSIGN_OR_RETURN(Dense gb, ReadDense(b, *nb));
+  DOKJA_ASSIGN_OR_RETURN(Dense ga, internal::ReadHiddenAligned(a, *na));
+  DOKJA_ASSIGN_OR_RETURN(Dense gb, internal::ReadDense(b, *nb));
   if (!IsConstant(ga) && !IsConstant(gb)) return std::optional<TensorEvidence>();
   const uint64_t d = gb.v.size();
   std::vector<float> cand(d, 0.0f), ref(d, 0.0f);
@@ -526,8 +278,8 @@ Result<std::optional<TensorEvidence>> FoldedGainEvidence(const AuditSide& a, con
         ra->info->row_elements() != d) {
       continue;
     }
-    DOKJA_ASSIGN_OR_RETURN(Dense wa, ReadAligned(a, *ra));
-    DOKJA_ASSIGN_OR_RETURN(Dense wb, ReadDense(b, *rb));
+    DOKJA_ASSIGN_OR_RETURN(Dense wa, internal::ReadHiddenAligned(a, *ra));
+    DOKJA_ASSIGN_OR_RETURN(Dense wb, internal::ReadDense(b, *rb));
     const std::vector<float> norm_a = ColumnNorms(wa), norm_b = ColumnNorms(wb);
     for (uint64_t j = 0; j < d; ++j) {
       cand[j] += norm_a[j] * std::abs(ga.v[j]);
@@ -752,11 +504,16 @@ void Decide(ComponentVerdict* c, const CompareOptions& opt, const ComponentVerdi
 
 Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
                                  const CompareOptions& opt) {
-  AuditSide a = Prepare(candidate), b = Prepare(reference);
+  AuditSide a = internal::PrepareSide(candidate), b = internal::PrepareSide(reference);
+  for (const AuditSide* side : {&a, &b}) {
+    for (const AuditTensor& t : side->tensors) {  // the samples' scattered rows, read ahead
+      internal::PrefetchRows(*side, t, SampleRows(t.info->n_rows(), opt.max_sample_rows));
+    }
+  }
   Comparison out;
   out.candidate = candidate.root;
   out.reference = reference.root;
-  DOKJA_RETURN_IF_ERROR(FindTransform(a, b, opt));
+  DOKJA_RETURN_IF_ERROR(internal::FindTransform(a, b, opt));
   out.hidden_permuted = !a.transform.hidden.perm.empty();
   out.neuron_permuted_layers = static_cast<int32_t>(a.transform.neurons.size());
   out.head_permuted_layers = static_cast<int32_t>(a.transform.heads.size());
@@ -771,8 +528,9 @@ Result<Comparison> CompareModels(const Model& candidate, const Model& reference,
     Pairing p = FindPair(t, b, out.layer_map);
     if (!p.found) continue;
     const AuditTensor& r = b.tensors[p.ref];
-    DOKJA_ASSIGN_OR_RETURN(const Sample* sa, GetSample(a, i, p.n_rows, opt.max_sample_rows));
-    DOKJA_ASSIGN_OR_RETURN(const Sample* sb, GetSample(b, p.ref, p.n_rows, opt.max_sample_rows));
+    const bool matched = internal::RestrictedToMatchedNeurons(a, t);
+    DOKJA_ASSIGN_OR_RETURN(const Sample* sa, GetSample(a, i, p.n_rows, opt.max_sample_rows, matched));
+    DOKJA_ASSIGN_OR_RETURN(const Sample* sb, GetSample(b, p.ref, p.n_rows, opt.max_sample_rows, matched));
     if (IsConstantInit(t.canon.role) && t.info->shape.size() == 1 && sa->raw_size == sb->raw_size) {
       gains.Add(sa->prepared.data(), sb->prepared.data(), sa->prepared.size());  // 1-D: raw values
     }
