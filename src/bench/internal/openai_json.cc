@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/internal/echo_score.h"
+#include "bench/internal/json_text.h"
 
 namespace dokja::bench::internal {
 namespace {
@@ -32,22 +33,13 @@ Result<Json> ParseObject(std::string_view body, const char* what) {
   return j;
 }
 
-// choices[0] of a reply, or Corrupt naming what was missing.
-Result<Json> FirstChoice(const Json& j, const char* what) {
+// choices[0] of a reply (borrowed from `j`), or Corrupt naming what was missing.
+Result<const Json*> FirstChoice(const Json& j, const char* what) {
   const auto it = j.find("choices");
   if (it == j.end() || !it->is_array() || it->empty() || !(*it)[0].is_object()) {
     return Status::Corrupt(std::string("the ") + what + " reply has no choices[0]: " + Head(Dump(j)));
   }
-  return (*it)[0];
-}
-
-void AddSampling(Json& body, const Request& request) {
-  const GenerationParams& gen = request.gen;
-  body["max_tokens"] = gen.max_tokens;
-  body["temperature"] = gen.temperature;
-  body["top_p"] = gen.top_p;
-  body["seed"] = gen.seed;
-  if (!gen.until.empty()) body["stop"] = gen.until;
+  return &(*it)[0];
 }
 
 std::string StringOr(const Json& obj, const char* key) {
@@ -97,34 +89,86 @@ Result<std::vector<EchoToken>> EchoTokens(const Json& j, const Json& logprobs) {
 
 }  // namespace
 
+// Request bodies are written directly, keys sorted as a JSON tree writes
+// them (openai_json_test checks they equal the tree's dump).
+
 std::string EchoBody(const std::string& model, const std::string& prompt) {
-  Json body = {{"prompt", prompt}, {"echo", true},       {"logprobs", 1},
-               {"max_tokens", 0},  {"temperature", 0.0}};
-  if (!model.empty()) body["model"] = model;
-  return Dump(body);
+  std::string out;
+  out.reserve(96 + model.size() + prompt.size());
+  out += "{\"echo\":true,\"logprobs\":1,\"max_tokens\":0";
+  if (!model.empty()) {
+    out += ",\"model\":";
+    AppendJsonString(out, model);
+  }
+  out += ",\"prompt\":";
+  AppendJsonString(out, prompt);
+  out += ",\"temperature\":0.0}";
+  return out;
 }
 
+namespace {
+
+void AppendModel(std::string& out, const std::string& model) {
+  if (model.empty()) return;
+  out += ",\"model\":";
+  AppendJsonString(out, model);
+}
+
+// ,"seed":S[,"stop":[...]]
+void AppendSeedAndStop(std::string& out, const GenerationParams& gen) {
+  out += ",\"seed\":";
+  AppendJsonUint(out, gen.seed);
+  if (gen.until.empty()) return;
+  out += ",\"stop\":";
+  AppendJsonStrings(out, gen.until);
+}
+
+// ,"temperature":T,"top_p":P}
+void AppendTemperatureAndEnd(std::string& out, const GenerationParams& gen) {
+  out += ",\"temperature\":";
+  AppendJsonDouble(out, gen.temperature);
+  out += ",\"top_p\":";
+  AppendJsonDouble(out, gen.top_p);
+  out += '}';
+}
+
+}  // namespace
+
 std::string CompletionBody(const std::string& model, const Request& request) {
-  Json body = {{"prompt", request.context}};
-  AddSampling(body, request);
-  if (!model.empty()) body["model"] = model;
-  return Dump(body);
+  std::string out;
+  out.reserve(160 + model.size() + request.context.size());
+  out += "{\"max_tokens\":";
+  AppendJsonInt(out, request.gen.max_tokens);
+  AppendModel(out, model);
+  out += ",\"prompt\":";
+  AppendJsonString(out, request.context);
+  AppendSeedAndStop(out, request.gen);
+  AppendTemperatureAndEnd(out, request.gen);
+  return out;
 }
 
 std::string ChatBody(const std::string& model, const Request& request, bool stream) {
-  Json messages = Json::array();
-  for (const Message& m : request.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
-  if (messages.empty()) messages.push_back({{"role", "user"}, {"content", request.context}});
-  Json body = {{"messages", std::move(messages)}};
-  AddSampling(body, request);
-  if (stream) body["stream"] = true;
-  if (!model.empty()) body["model"] = model;
-  return Dump(body);
+  std::string out;
+  out.reserve(192 + model.size() + request.context.size());
+  out += "{\"max_tokens\":";
+  AppendJsonInt(out, request.gen.max_tokens);
+  out += ",\"messages\":";
+  if (request.messages.empty()) {
+    AppendJsonMessages(out, {Message{"user", request.context}});
+  } else {
+    AppendJsonMessages(out, request.messages);
+  }
+  AppendModel(out, model);
+  AppendSeedAndStop(out, request.gen);
+  if (stream) out += ",\"stream\":true";
+  AppendTemperatureAndEnd(out, request.gen);
+  return out;
 }
 
 Result<Response> ParseEchoReply(std::string_view body, const Request& request) {
   DOKJA_ASSIGN_OR_RETURN(Json j, ParseObject(body, "completions"));
-  DOKJA_ASSIGN_OR_RETURN(Json choice, FirstChoice(j, "completions"));
+  DOKJA_ASSIGN_OR_RETURN(const Json* first, FirstChoice(j, "completions"));
+  const Json& choice = *first;
   const auto lp = choice.find("logprobs");
   if (lp == choice.end() || !lp->is_object()) return Status::Unsupported(kNoPromptLogprobs);
   DOKJA_ASSIGN_OR_RETURN(std::vector<EchoToken> tokens, EchoTokens(j, *lp));
@@ -133,7 +177,8 @@ Result<Response> ParseEchoReply(std::string_view body, const Request& request) {
 
 Result<Response> ParseCompletionReply(std::string_view body) {
   DOKJA_ASSIGN_OR_RETURN(Json j, ParseObject(body, "completions"));
-  DOKJA_ASSIGN_OR_RETURN(Json choice, FirstChoice(j, "completions"));
+  DOKJA_ASSIGN_OR_RETURN(const Json* first, FirstChoice(j, "completions"));
+  const Json& choice = *first;
   if (!choice.contains("text") || !choice["text"].is_string()) {
     return Status::Corrupt("the completions reply's choices[0] has no text: " + Head(body));
   }
@@ -149,7 +194,8 @@ Result<Response> ParseCompletionReply(std::string_view body) {
 
 Result<Response> ParseChatReply(std::string_view body) {
   DOKJA_ASSIGN_OR_RETURN(Json j, ParseObject(body, "chat completions"));
-  DOKJA_ASSIGN_OR_RETURN(Json choice, FirstChoice(j, "chat completions"));
+  DOKJA_ASSIGN_OR_RETURN(const Json* first, FirstChoice(j, "chat completions"));
+  const Json& choice = *first;
   const auto msg = choice.find("message");
   if (msg == choice.end() || !msg->is_object()) {
     return Status::Corrupt("the chat completions reply's choices[0] has no message: " + Head(body));
