@@ -145,7 +145,37 @@ Measure Baseline(int port, int concurrency, int total, const std::string& only) 
   return {total / s, (CpuSeconds() - cpu0) * 1e6 / total};
 }
 
+// Diagnostic: the OpenAI backend alone, N threads calling Complete.
+Measure BackendOnly(int port, const Args& args, int round) {
+  using namespace dokja::bench;
+  OpenAIBackendOptions options;
+  options.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+  auto backend = std::move(MakeOpenAIBackend(options)).value();
+  std::vector<Request> requests(static_cast<size_t>(args.requests));
+  for (size_t i = 0; i < requests.size(); ++i) {
+    requests[i].context = "question " + std::to_string(i) + " round " + std::to_string(round);
+  }
+  std::atomic<size_t> next{0};
+  std::latch connected(args.concurrency + 1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < args.concurrency; ++t) {
+    threads.emplace_back([&] {
+      Request warm;
+      (void)backend->Complete(warm);
+      connected.arrive_and_wait();
+      for (size_t i; (i = next++) < requests.size();) (void)backend->Complete(requests[i]);
+    });
+  }
+  connected.arrive_and_wait();
+  const auto t0 = Clock::now();
+  const double cpu0 = CpuSeconds();
+  for (std::thread& t : threads) t.join();
+  const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+  return {args.requests / s, (CpuSeconds() - cpu0) * 1e6 / args.requests};
+}
+
 Measure Dokja(int port, const Args& args, int round) {
+  if (args.only == "backend") return BackendOnly(port, args, round);
   using namespace dokja::bench;
   OpenAIBackendOptions options;
   options.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
@@ -179,6 +209,7 @@ Measure Dokja(int port, const Args& args, int round) {
   if (args.cache) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(ro.cache_path + suffix);
   }
+  std::fprintf(stderr, "retries %ld wall %.3f\n", (long)stats.retries, stats.wall_s);
   if (!s.ok() || stats.sent != args.requests) {
     std::fprintf(stderr, "dokja run failed: %s\n", s.ToString().c_str());
     std::exit(1);

@@ -80,11 +80,14 @@ std::unique_ptr<httplib::Client> OpenAIBackend::Acquire() {
     // Prefer the connection this thread used last: each connection keeps
     // talking to the same threads on both sides, which the scheduler keeps
     // close (handing connections around cut loopback throughput by half).
+    // Else the one idle longest (idle_ is in release order), likely left by
+    // a thread that is gone, so no thread takes another's and starts a chain
+    // of such swaps.
     std::lock_guard<std::mutex> lock(mu_);
     if (!idle_.empty()) {
       const std::thread::id me = std::this_thread::get_id();
       auto it = std::find_if(idle_.begin(), idle_.end(), [&](const IdleClient& c) { return c.last_user == me; });
-      if (it == idle_.end()) it = idle_.end() - 1;
+      if (it == idle_.end()) it = idle_.begin();
       std::unique_ptr<httplib::Client> client = std::move(it->client);
       idle_.erase(it);
       return client;
