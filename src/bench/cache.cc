@@ -59,8 +59,8 @@ Status RequestCache::Commit(const std::vector<Entry>& entries) {
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     for (const Entry& e : entries) {
       const std::string json = e.response->ToJson();
-      insert.Bind(1, std::string_view(e.key)).Bind(2, std::string_view(identity_sha_));
-      insert.Bind(3, std::string_view(e.request_json)).Bind(4, std::string_view(json)).Bind(5, now);
+      insert.Bind(1, e.key).Bind(2, std::string_view(identity_sha_));
+      insert.Bind(3, e.request_json).Bind(4, std::string_view(json)).Bind(5, now);
       DOKJA_RETURN_IF_ERROR(insert.Run());
       insert.Reset();
     }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -38,10 +39,10 @@ class RequestCache {
   // the stored JSON does not parse.
   Result<std::optional<Response>> Lookup(const std::string& key);
 
-  struct Entry {
-    std::string key;
-    std::string request_json;
-    const Response* response = nullptr;  // borrowed for the call
+  struct Entry {  // all borrowed for the call
+    std::string_view key;
+    std::string_view request_json;
+    const Response* response = nullptr;
   };
   // Stores `entries` in one transaction (an entry whose key is already
   // stored is left as it is); durable when this returns OK.

@@ -39,7 +39,10 @@ class RunState {
  public:
   RunState(std::vector<Response>& responses, const std::string& label, bool progress)
       : responses_(responses), answered_(responses.size(), 0),
-        progress_(label, static_cast<int64_t>(responses.size()), progress) {}
+        progress_(label, static_cast<int64_t>(responses.size()), progress) {
+    // No rehash while workers hold the lock.
+    first_of_.reserve(responses.size());
+  }
 
   // Worker: the next request to handle; nullopt once none is left or the
   // run has stopped.
@@ -113,19 +116,27 @@ class RunState {
   // Committer: waits until `not_before` (letting a batch gather) unless
   // every request is claimed, then for at least one result; empty once
   // closed and drained.
-  std::vector<Done> TakeDone(Clock::time_point not_before) {
+  // `batch` comes back empty and takes done_'s place, so that done_ keeps
+  // its capacity and Finish rarely reallocates under the lock.
+  void TakeDone(Clock::time_point not_before, std::vector<Done>& batch) {
+    batch.clear();
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait_until(lock, not_before, [&] { return closed_ || draining_; });
     committer_waiting_ = true;
     done_cv_.wait(lock, [&] { return closed_ || !done_.empty(); });
     committer_waiting_ = false;
-    std::vector<Done> out;
-    out.swap(done_);
-    return out;
+    batch.swap(done_);
   }
 
   // Committer: `batch` is durable (or not: `status`); its answers count.
   void Committed(std::vector<Done>& batch, const Status& status) {
+    // Answers move into place before the lock: only the committer writes
+    // these elements, and nobody reads one before it is marked answered.
+    if (status.ok()) {
+      for (Done& d : batch) {
+        if (d.result.ok()) responses_[d.index] = std::move(d.result).value();
+      }
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (Done& d : batch) AbsorbLocked(d, status);
@@ -197,6 +208,7 @@ class RunState {
   void MarkAnsweredLocked(size_t i) {
     answered_[i] = 1;
     ++counts_.done;
+    if (waiters_.empty()) return;
     auto w = waiters_.find(i);
     if (w == waiters_.end()) return;
     for (size_t dup : w->second) {
@@ -214,7 +226,6 @@ class RunState {
       return;
     }
     ++counts_.sent;
-    responses_[d.index] = std::move(d.result).value();
     MarkAnsweredLocked(d.index);
   }
 
@@ -246,8 +257,9 @@ constexpr std::chrono::milliseconds kMinCommitInterval{20};
 void CommitterLoop(RequestCache* cache, RunState& state) {
   Clock::time_point last = Clock::now();
   std::vector<RequestCache::Entry> entries;
+  std::vector<Done> batch;
   while (true) {
-    std::vector<Done> batch = state.TakeDone(last + kMinCommitInterval);
+    state.TakeDone(last + kMinCommitInterval, batch);
     last = Clock::now();
     if (batch.empty()) return;
     Status status;

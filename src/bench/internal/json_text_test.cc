@@ -154,3 +154,52 @@ TEST(JsonText, RequestsResponsesAndBodiesMatchTheTreeTheyReplace) {
 
 }  // namespace
 }  // namespace dokja::bench::internal
+
+namespace dokja::bench::internal {
+namespace {
+
+// The one-pass completions reply reader against the tree-based parser, on
+// replies built from pieces: repeated keys, wrong types, nesting, junk.
+TEST(CompletionReply, OnePassReaderAgreesWithTheTree) {
+  const std::vector<std::string> kChoice = {
+      R"({"index":0,"text":" Paris.","logprobs":null,"finish_reason":"stop"})",
+      R"({"text":"a","text":"b","finish_reason":"length","finish_reason":7})",
+      R"({"text":5,"finish_reason":"stop"})",
+      R"({"finish_reason":"stop"})",
+      R"({"text":"x\u00e9\n","nested":{"text":"no","usage":{"completion_tokens":9}}})",
+      R"({"text":["a"],"finish_reason":{"a":1}})",
+      R"({"text":"ok","text":null})",
+      R"({"text":null,"text":"ok"})",
+      R"("just a string")", R"([])", R"({})"};
+  const std::vector<std::string> kUsage = {
+      R"({"prompt_tokens":6,"completion_tokens":2,"total_tokens":8})",
+      R"({"completion_tokens":2.0})", R"({"completion_tokens":-3})",
+      R"({"completion_tokens":4294967301})", R"({"completion_tokens":"2"})",
+      R"({"completion_tokens":1,"completion_tokens":"x"})", R"([1,2])", R"(null)"};
+  std::mt19937_64 rng(3);
+  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+  for (int i = 0; i < 4000; ++i) {
+    std::string choices = "[";
+    for (int n = static_cast<int>(rng() % 3), k = 0; k < n; ++k) choices += (k ? "," : "") + pick(kChoice);
+    choices += "]";
+    std::string body = "{\"id\":\"c\",";
+    if (rng() % 4 != 0) body += "\"choices\":" + (rng() % 8 == 0 ? pick(kChoice) : choices) + ",";
+    if (rng() % 3 != 0) body += "\"usage\":" + pick(kUsage) + ",";
+    if (rng() % 5 == 0) body += "\"choices\":" + choices + ",";
+    body += "\"model\":\"m\"}";
+    if (rng() % 20 == 0) body.pop_back();             // truncated
+    if (rng() % 20 == 0) body = "[" + body + "]";     // not an object
+    if (rng() % 20 == 0) body += " x";                // trailing junk
+    const Result<Response> fast = ParseCompletionReply(body);
+    const Result<Response> tree = ParseCompletionReplyTree(body);
+    ASSERT_EQ(fast.ok(), tree.ok()) << body;
+    if (fast.ok()) {
+      ASSERT_EQ(fast->ToJson(), tree->ToJson()) << body;
+    } else {
+      ASSERT_EQ(fast.status().ToString(), tree.status().ToString()) << body;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace dokja::bench::internal

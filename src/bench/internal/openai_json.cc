@@ -175,7 +175,7 @@ Result<Response> ParseEchoReply(std::string_view body, const Request& request) {
   return ScoreEcho(tokens, request);
 }
 
-Result<Response> ParseCompletionReply(std::string_view body) {
+Result<Response> ParseCompletionReplyTree(std::string_view body) {
   DOKJA_ASSIGN_OR_RETURN(Json j, ParseObject(body, "completions"));
   DOKJA_ASSIGN_OR_RETURN(const Json* first, FirstChoice(j, "completions"));
   const Json& choice = *first;
@@ -190,6 +190,143 @@ Result<Response> ParseCompletionReply(std::string_view body) {
     r.n_tokens = (*u)["completion_tokens"].get<int32_t>();
   }
   return r;
+}
+
+namespace {
+
+// Reads a completions reply in one pass, without building a JSON tree: the
+// fields ParseCompletionReply takes, by the tree's rules (the last of
+// repeated keys wins, choices[0].text must be a string, usage's
+// completion_tokens counts only when an integer). ok() is false for
+// anything but a well-formed success; the tree-based parser then runs and
+// words the error. A nlohmann SAX handler.
+class CompletionReplyReader {
+ public:
+  using number_integer_t = Json::number_integer_t;
+  using number_unsigned_t = Json::number_unsigned_t;
+  using number_float_t = Json::number_float_t;
+  using string_t = Json::string_t;
+  using binary_t = Json::binary_t;
+
+  bool null() { return Value(Kind::kOther); }
+  bool boolean(bool) { return Value(Kind::kOther); }
+  bool number_integer(number_integer_t v) { return Value(Kind::kInteger, static_cast<int32_t>(v)); }
+  bool number_unsigned(number_unsigned_t v) { return Value(Kind::kInteger, static_cast<int32_t>(v)); }
+  bool number_float(number_float_t, const string_t&) { return Value(Kind::kOther); }
+  bool binary(binary_t&) { return Value(Kind::kOther); }
+  bool string(string_t& s) { return Value(Kind::kString, 0, &s); }
+  bool start_object(std::size_t) { return Value(Kind::kObject); }
+  bool start_array(std::size_t) { return Value(Kind::kArray); }
+  bool end_object() { return Pop(); }
+  bool end_array() { return Pop(); }
+  bool key(string_t& k) {
+    Frame& f = frames_.back();
+    f.key = Key::kOther;
+    if (f.role == Role::kTop) {
+      if (k == "choices") f.key = Key::kChoices;
+      if (k == "usage") f.key = Key::kUsage;
+    } else if (f.role == Role::kChoice0) {
+      if (k == "text") f.key = Key::kText;
+      if (k == "finish_reason") f.key = Key::kFinishReason;
+    } else if (f.role == Role::kUsage && k == "completion_tokens") {
+      f.key = Key::kCompletionTokens;
+    }
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+  bool ok() const { return root_object_ && choices_ok_ && choice0_ok_ && have_text_; }
+  Response Take() {
+    Response r;
+    r.text = std::move(text_);
+    r.finish_reason = std::move(finish_reason_);
+    if (have_tokens_) r.n_tokens = tokens_;
+    return r;
+  }
+
+ private:
+  enum class Kind { kObject, kArray, kString, kInteger, kOther };
+  enum class Role { kTop, kChoices, kChoice0, kUsage, kOther };
+  enum class Key { kOther, kChoices, kUsage, kText, kFinishReason, kCompletionTokens };
+  struct Frame {
+    Role role;
+    Key key = Key::kOther;  // of the member being read (objects)
+    size_t count = 0;       // elements seen (arrays)
+  };
+
+  // Every value starts here; objects and arrays then push a frame.
+  bool Value(Kind kind, int32_t integer = 0, string_t* s = nullptr) {
+    Role role = Role::kOther;
+    if (frames_.empty()) {
+      root_object_ = kind == Kind::kObject;
+      role = Role::kTop;
+    } else {
+      Frame& parent = frames_.back();
+      role = Member(parent, kind, integer, s);
+    }
+    if (kind == Kind::kObject || kind == Kind::kArray) frames_.push_back({role});
+    return true;
+  }
+  // What a value of `kind` inside `parent` means; the role of its frame.
+  Role Member(Frame& parent, Kind kind, int32_t integer, string_t* s) {
+    switch (parent.role) {
+      case Role::kTop:
+        if (parent.key == Key::kChoices) {
+          choices_ok_ = kind == Kind::kArray;
+          ResetChoice();
+          return choices_ok_ ? Role::kChoices : Role::kOther;
+        }
+        if (parent.key == Key::kUsage) {
+          have_tokens_ = false;
+          return kind == Kind::kObject ? Role::kUsage : Role::kOther;
+        }
+        return Role::kOther;
+      case Role::kChoices:
+        if (parent.count++ != 0) return Role::kOther;
+        choice0_ok_ = kind == Kind::kObject;
+        return choice0_ok_ ? Role::kChoice0 : Role::kOther;
+      case Role::kChoice0:
+        if (parent.key == Key::kText) {
+          have_text_ = kind == Kind::kString;
+          if (s) text_ = std::move(*s);
+        } else if (parent.key == Key::kFinishReason) {
+          finish_reason_ = s ? std::move(*s) : std::string();
+        }
+        return Role::kOther;
+      case Role::kUsage:
+        if (parent.key == Key::kCompletionTokens) {
+          have_tokens_ = kind == Kind::kInteger;
+          tokens_ = integer;
+        }
+        return Role::kOther;
+      case Role::kOther:
+        return Role::kOther;
+    }
+    return Role::kOther;
+  }
+  void ResetChoice() {
+    choice0_ok_ = have_text_ = false;
+    text_.clear();
+    finish_reason_.clear();
+  }
+  bool Pop() {
+    frames_.pop_back();
+    return true;
+  }
+
+  std::vector<Frame> frames_;
+  bool root_object_ = false, choices_ok_ = false, choice0_ok_ = false, have_text_ = false;
+  bool have_tokens_ = false;
+  int32_t tokens_ = 0;
+  std::string text_, finish_reason_;
+};
+
+}  // namespace
+
+Result<Response> ParseCompletionReply(std::string_view body) {
+  CompletionReplyReader reader;
+  if (Json::sax_parse(body.data(), body.data() + body.size(), &reader) && reader.ok()) return reader.Take();
+  return ParseCompletionReplyTree(body);
 }
 
 Result<Response> ParseChatReply(std::string_view body) {
