@@ -11,10 +11,18 @@ std::string CacheKey(const std::string& identity, const Request& request) {
 }
 
 std::string CacheKey(const std::string& identity, std::string_view request_json) {
-  std::string material = identity;
-  material.push_back('\0');
-  material += request_json;
-  return Sha256Hex(material);
+  return CacheKeyHasher(identity).Key(request_json);
+}
+
+CacheKeyHasher::CacheKeyHasher(std::string_view identity) {
+  prefix_.Update(identity);
+  prefix_.Update(std::string_view("\0", 1));
+}
+
+std::string CacheKeyHasher::Key(std::string_view request_json) const {
+  Sha256 sha = prefix_;
+  sha.Update(request_json);
+  return sha.FinalHex();
 }
 
 Result<std::unique_ptr<RequestCache>> RequestCache::Open(const std::string& path,

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/sha256.h"
 #include "base/status.h"
 #include "bench/backend.h"
 #include "store/sqlite_db.h"
@@ -29,6 +30,18 @@ namespace dokja::bench {
 std::string CacheKey(const std::string& identity, const Request& request);
 // The same, from the request's CanonicalJson().
 std::string CacheKey(const std::string& identity, std::string_view request_json);
+
+// CacheKey for many requests to one backend: hashes the identity once.
+// Thread-safe (Key is const and copies the state it starts from).
+class CacheKeyHasher {
+ public:
+  explicit CacheKeyHasher(std::string_view identity);
+  // CacheKey(identity, request_json).
+  std::string Key(std::string_view request_json) const;
+
+ private:
+  Sha256 prefix_;  // identity and the NUL byte absorbed
+};
 
 class RequestCache {
  public:

@@ -284,7 +284,7 @@ struct WorkerContext {
   Backend& backend;
   const std::vector<Request>& requests;
   const RunnerOptions& options;
-  const std::string& identity;
+  const CacheKeyHasher& keys;
   RunState& state;
   SharedReader* reader;  // null: no lookups
 };
@@ -327,7 +327,7 @@ void WorkerLoop(const WorkerContext& ctx) {
     Done done;
     done.index = *i;
     done.request_json = request.CanonicalJson();
-    done.key = CacheKey(ctx.identity, std::string_view(done.request_json));
+    done.key = ctx.keys.Key(done.request_json);
     if (!ctx.state.Register(*i, done.key)) continue;
     if (ctx.reader) {
       bool hit = false;
@@ -373,7 +373,8 @@ Status RunRequests(Backend& backend, const std::vector<Request>& requests,
   }
   backend.SetTimeout(options.request_timeout_s);
   RunState state(*responses, options.label, options.progress);
-  const WorkerContext ctx{backend, requests, options, identity, state, reader.cache ? &reader : nullptr};
+  const CacheKeyHasher keys(identity);
+  const WorkerContext ctx{backend, requests, options, keys, state, reader.cache ? &reader : nullptr};
   const size_t n_workers = std::min<size_t>(static_cast<size_t>(options.concurrency),
                                             std::max<size_t>(1, requests.size()));
   std::vector<std::thread> workers;
