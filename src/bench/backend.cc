@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/internal/json_text.h"
+
 namespace dokja::bench {
 
 std::string_view RequestKindName(RequestKind kind) {
@@ -21,29 +23,57 @@ Result<Response> Backend::CompleteStream(const Request& request,
 }
 
 std::string Request::CanonicalJson() const {
-  // nlohmann::json objects keep keys sorted, so dump() is canonical.
-  nlohmann::json j;
-  j["kind"] = RequestKindName(kind);
-  j["context"] = context;
-  if (kind == RequestKind::kLoglikelihood) j["continuation"] = continuation;
-  if (!messages.empty()) {
-    nlohmann::json arr = nlohmann::json::array();
-    for (const Message& m : messages) arr.push_back({{"role", m.role}, {"content", m.content}});
-    j["messages"] = std::move(arr);
+  // Sorted keys, no whitespace; written directly rather than through a JSON
+  // tree (the runner builds one per request), byte for byte what
+  // nlohmann::json::dump wrote before (backend_test checks both agree).
+  std::string out;
+  out.reserve(96 + context.size() + continuation.size());
+  out += "{\"context\":";
+  internal::AppendJsonString(out, context);
+  if (kind == RequestKind::kLoglikelihood) {
+    out += ",\"continuation\":";
+    internal::AppendJsonString(out, continuation);
   }
   if (kind == RequestKind::kGenerate) {
-    j["gen"] = {{"max_tokens", gen.max_tokens}, {"temperature", gen.temperature},
-                {"top_p", gen.top_p},           {"seed", gen.seed},
-                {"until", gen.until}};
+    out += ",\"gen\":{\"max_tokens\":";
+    internal::AppendJsonInt(out, gen.max_tokens);
+    out += ",\"seed\":";
+    internal::AppendJsonUint(out, gen.seed);
+    out += ",\"temperature\":";
+    internal::AppendJsonDouble(out, gen.temperature);
+    out += ",\"top_p\":";
+    internal::AppendJsonDouble(out, gen.top_p);
+    out += ",\"until\":";
+    internal::AppendJsonStrings(out, gen.until);
+    out += '}';
   }
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += ",\"kind\":";
+  internal::AppendJsonString(out, RequestKindName(kind));
+  if (!messages.empty()) {
+    out += ",\"messages\":";
+    internal::AppendJsonMessages(out, messages);
+  }
+  out += '}';
+  return out;
 }
 
 std::string Response::ToJson() const {
-  nlohmann::json j = {{"logprob", logprob},     {"is_greedy", is_greedy},
-                      {"n_tokens", n_tokens},   {"text", text},
-                      {"reasoning", reasoning}, {"finish_reason", finish_reason}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  out.reserve(96 + text.size() + reasoning.size());
+  out += "{\"finish_reason\":";
+  internal::AppendJsonString(out, finish_reason);
+  out += ",\"is_greedy\":";
+  internal::AppendJsonBool(out, is_greedy);
+  out += ",\"logprob\":";
+  internal::AppendJsonDouble(out, logprob);
+  out += ",\"n_tokens\":";
+  internal::AppendJsonInt(out, n_tokens);
+  out += ",\"reasoning\":";
+  internal::AppendJsonString(out, reasoning);
+  out += ",\"text\":";
+  internal::AppendJsonString(out, text);
+  out += '}';
+  return out;
 }
 
 Result<Response> Response::FromJson(std::string_view json) {

@@ -11,10 +11,18 @@ std::string CacheKey(const std::string& identity, const Request& request) {
 }
 
 std::string CacheKey(const std::string& identity, std::string_view request_json) {
-  std::string material = identity;
-  material.push_back('\0');
-  material += request_json;
-  return Sha256Hex(material);
+  return CacheKeyHasher(identity).Key(request_json);
+}
+
+CacheKeyHasher::CacheKeyHasher(std::string_view identity) {
+  prefix_.Update(identity);
+  prefix_.Update(std::string_view("\0", 1));
+}
+
+std::string CacheKeyHasher::Key(std::string_view request_json) const {
+  Sha256 sha = prefix_;
+  sha.Update(request_json);
+  return sha.FinalHex();
 }
 
 Result<std::unique_ptr<RequestCache>> RequestCache::Open(const std::string& path,
@@ -59,8 +67,8 @@ Status RequestCache::Commit(const std::vector<Entry>& entries) {
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     for (const Entry& e : entries) {
       const std::string json = e.response->ToJson();
-      insert.Bind(1, std::string_view(e.key)).Bind(2, std::string_view(identity_sha_));
-      insert.Bind(3, std::string_view(e.request_json)).Bind(4, std::string_view(json)).Bind(5, now);
+      insert.Bind(1, e.key).Bind(2, std::string_view(identity_sha_));
+      insert.Bind(3, e.request_json).Bind(4, std::string_view(json)).Bind(5, now);
       DOKJA_RETURN_IF_ERROR(insert.Run());
       insert.Reset();
     }

@@ -15,8 +15,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "base/sha256.h"
 #include "base/status.h"
 #include "bench/backend.h"
 #include "store/sqlite_db.h"
@@ -29,6 +31,18 @@ std::string CacheKey(const std::string& identity, const Request& request);
 // The same, from the request's CanonicalJson().
 std::string CacheKey(const std::string& identity, std::string_view request_json);
 
+// CacheKey for many requests to one backend: hashes the identity once.
+// Thread-safe (Key is const and copies the state it starts from).
+class CacheKeyHasher {
+ public:
+  explicit CacheKeyHasher(std::string_view identity);
+  // CacheKey(identity, request_json).
+  std::string Key(std::string_view request_json) const;
+
+ private:
+  Sha256 prefix_;  // identity and the NUL byte absorbed
+};
+
 class RequestCache {
  public:
   // Opens or creates the cache at `path` and records `identity`.
@@ -38,10 +52,10 @@ class RequestCache {
   // the stored JSON does not parse.
   Result<std::optional<Response>> Lookup(const std::string& key);
 
-  struct Entry {
-    std::string key;
-    std::string request_json;
-    const Response* response = nullptr;  // borrowed for the call
+  struct Entry {  // all borrowed for the call
+    std::string_view key;
+    std::string_view request_json;
+    const Response* response = nullptr;
   };
   // Stores `entries` in one transaction (an entry whose key is already
   // stored is left as it is); durable when this returns OK.

@@ -1,8 +1,10 @@
 #include "bench/openai_backend.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include <httplib.h>
@@ -66,15 +68,28 @@ class OpenAIBackend final : public Backend {
   const std::string host_, prefix_;
   std::atomic<double> timeout_s_;
   std::mutex mu_;
-  std::vector<std::unique_ptr<httplib::Client>> idle_;  // guarded by mu_
+  struct IdleClient {
+    std::thread::id last_user;  // the thread that released it
+    std::unique_ptr<httplib::Client> client;
+  };
+  std::vector<IdleClient> idle_;  // guarded by mu_
 };
 
 std::unique_ptr<httplib::Client> OpenAIBackend::Acquire() {
   {
+    // Prefer the connection this thread used last: each connection keeps
+    // talking to the same threads on both sides, which the scheduler keeps
+    // close (handing connections around cut loopback throughput by half).
+    // Else the one idle longest (idle_ is in release order), likely left by
+    // a thread that is gone, so no thread takes another's and starts a chain
+    // of such swaps.
     std::lock_guard<std::mutex> lock(mu_);
     if (!idle_.empty()) {
-      auto client = std::move(idle_.back());
-      idle_.pop_back();
+      const std::thread::id me = std::this_thread::get_id();
+      auto it = std::find_if(idle_.begin(), idle_.end(), [&](const IdleClient& c) { return c.last_user == me; });
+      if (it == idle_.end()) it = idle_.begin();
+      std::unique_ptr<httplib::Client> client = std::move(it->client);
+      idle_.erase(it);
       return client;
     }
   }
@@ -91,7 +106,7 @@ std::unique_ptr<httplib::Client> OpenAIBackend::Acquire() {
 
 void OpenAIBackend::Release(std::unique_ptr<httplib::Client> client) {
   std::lock_guard<std::mutex> lock(mu_);
-  idle_.push_back(std::move(client));
+  idle_.push_back({std::this_thread::get_id(), std::move(client)});
 }
 
 Result<HttpReply> OpenAIBackend::Post(const std::string& path, const std::string& body,

@@ -2,7 +2,8 @@
 // throughput when stderr is a terminal, else one plain line every
 // `plain_interval_s` seconds (so logs of long runs show life).
 //
-// Thread-safety: one thread (the runner's coordinator) calls Update/Finish.
+// Thread-safety: one thread (the thread that called RunRequests) calls
+// Update/Finish.
 #pragma once
 
 #include <chrono>

@@ -1,6 +1,6 @@
-// Runs many Requests against a Backend: N concurrent workers fed from a
-// bounded queue (requests are produced lazily, never all created up front),
-// retries with exponential backoff and jitter on Unavailable, a per-request
+// Runs many Requests against a Backend: N concurrent workers that each take
+// the next request in order (nothing is prepared up front), retries with
+// exponential backoff and jitter on Unavailable, a per-request
 // timeout, a durable SQLite cache keyed by SHA-256 of (backend identity,
 // request), and progress with ETA and throughput on stderr.
 //

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "base/sha256.h"
 #include "bench/cache.h"
 #include "bench/internal/loopback_server.h"
 #include "bench/openai_backend.h"
@@ -119,6 +120,26 @@ TEST(Runner, CacheIsKeyedByBackendIdentity) {
   ASSERT_TRUE(RunRequests(*bb, Requests(5, 5), Options(cache), &out, &stats).ok());
   EXPECT_EQ(stats.sent, 5);
   EXPECT_NE(CacheKey(ba->Identity(), Requests(1, 1)[0]), CacheKey(bb->Identity(), Requests(1, 1)[0]));
+}
+
+// The key format is on disk (docs/formats/request_cache.md): hex
+// SHA-256 of identity, NUL, canonical request JSON, however it is computed.
+TEST(Runner, CacheKeyIsShaOfIdentityNulAndRequest) {
+  for (size_t identity_len : {0, 1, 54, 55, 63, 64, 65, 119, 200}) {
+    const std::string identity(identity_len, 'i');
+    const CacheKeyHasher hasher(identity);
+    for (size_t json_len : {0, 8, 63, 64, 130}) {
+      const std::string json(json_len, 'j');
+      const std::string expected = Sha256Hex(identity + std::string(1, '\0') + json);
+      EXPECT_EQ(CacheKey(identity, std::string_view(json)), expected);
+      EXPECT_EQ(hasher.Key(json), expected) << identity_len << " " << json_len;
+    }
+  }
+  Request r;
+  r.context = "q";
+  EXPECT_EQ(CacheKey("{}", r), Sha256Hex(std::string("{}") + '\0' +
+                                         R"({"context":"q","gen":{"max_tokens":256,"seed":0,)"
+                                         R"("temperature":0.0,"top_p":1.0,"until":[]},"kind":"generate_until"})"));
 }
 
 TEST(Runner, CorruptCachedAnswerIsReportedNotReturned) {

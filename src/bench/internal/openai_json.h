@@ -23,6 +23,9 @@ std::string ChatBody(const std::string& model, const Request& request, bool stre
 // prompt log-probs (llama.cpp's server); Unavailable for malformed JSON.
 Result<Response> ParseEchoReply(std::string_view body, const Request& request);
 Result<Response> ParseCompletionReply(std::string_view body);
+// The same through a JSON tree: ParseCompletionReply reads a successful
+// reply in one pass and hands anything else to this (exposed for tests).
+Result<Response> ParseCompletionReplyTree(std::string_view body);
 Result<Response> ParseChatReply(std::string_view body);
 
 // The "error.message" of an error reply, else the body's first 300 bytes.
