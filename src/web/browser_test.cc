@@ -28,6 +28,24 @@ TEST_F(BrowserTest, SignsInAndOutAndShowsAWrongPasswordAsAnAlert) {
   EXPECT_EQ(Js("return getComputedStyle(document.getElementById('logout')).display;"), "none");
 }
 
+// Keyboard only: the form focuses the user name, Tab moves on, Enter submits.
+TEST_F(BrowserTest, SignsInWithTheKeyboardAlone) {
+  server_->CreateAccount("keys", store::Role::kUser);
+  ASSERT_TRUE(driver_->Navigate(Url("/#/login")).ok());
+  ASSERT_TRUE(driver_->WaitFor("#login-form").ok());
+  auto focused = driver_->ActiveElement();
+  ASSERT_TRUE(focused.ok()) << focused.status().ToString();
+  EXPECT_EQ(*driver_->Property(*focused, "id"), "login-username");
+  ASSERT_TRUE(driver_->SendKeys(*focused, std::string("keys") + kTabKey).ok());
+  focused = driver_->ActiveElement();
+  ASSERT_TRUE(focused.ok());
+  EXPECT_EQ(*driver_->Property(*focused, "id"), "login-password");
+  ASSERT_TRUE(driver_->SendKeys(*focused, std::string(kPassword) + kEnterKey).ok());
+  EXPECT_TRUE(driver_->WaitUntil("location.hash === '#/arena'").ok()) << TextOf("#status");
+  // The battle page is reachable by Tab too: the prompt is a labelled field.
+  EXPECT_EQ(Js("return document.querySelector('label[for=prompt]') !== null;"), true);
+}
+
 TEST_F(BrowserTest, SwitchesToKoreanAndRemembersIt) {
   ASSERT_TRUE(driver_->Navigate(Url("/#/login")).ok());
   ASSERT_TRUE(driver_->WaitFor("#login-form").ok());

@@ -294,6 +294,14 @@ Status WebDriver::WaitUntil(const std::string& js_expression, int timeout_ms) {
   }
 }
 
+Result<std::string> WebDriver::ActiveElement() {
+  DOKJA_ASSIGN_OR_RETURN(Json value, Command("GET", "/element/active"));
+  if (!value.is_object() || !value.contains(kElementKey)) {
+    return Status::NotFound("webdriver: no element has focus");
+  }
+  return value[kElementKey].get<std::string>();
+}
+
 Status WebDriver::Click(const std::string& element) {
   return Command("POST", "/element/" + element + "/click", Json::object()).status();
 }

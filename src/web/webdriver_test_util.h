@@ -21,6 +21,10 @@
 
 namespace dokja::web::testing {
 
+// WebDriver's codes for special keys (Private Use Area characters, UTF-8).
+inline constexpr const char* kTabKey = "\xEE\x80\x84";    // U+E004
+inline constexpr const char* kEnterKey = "\xEE\x80\x87";  // U+E007
+
 struct WebDriverOptions {
   std::string chromedriver = "/usr/bin/chromedriver";  // $DOKJA_CHROMEDRIVER overrides
   std::string chromium = "/usr/bin/chromium";          // $DOKJA_CHROMIUM overrides
@@ -57,8 +61,13 @@ class WebDriver final {
   // timeout_ms naming the expression.
   Status WaitUntil(const std::string& js_expression, int timeout_ms = 10000);
 
+  // The element that has keyboard focus.
+  Result<std::string> ActiveElement();
+
   Status Click(const std::string& element);
   Status Clear(const std::string& element);
+  // Types `text` into the element; WebDriver key codes work too, e.g.
+  // kTabKey and kEnterKey below.
   Status SendKeys(const std::string& element, const std::string& text);
   // The rendered text (innerText) of an element.
   Result<std::string> Text(const std::string& element);
