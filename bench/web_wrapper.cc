@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
     auto c = std::make_unique<httplib::Client>("127.0.0.1", app_port);
     c->set_keep_alive(true);
     c->set_tcp_nodelay(true);
+    c->set_read_timeout(30);  // 64 log-ins at once queue on durable session writes
     const std::string body =
         R"({"username":"u)" + std::to_string(next++) + R"(","password":"correct horse battery"})";
     auto r = c->Post("/api/login", {{"X-Requested-With", "dokja"}}, body, "application/json");
