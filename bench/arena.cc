@@ -12,7 +12,7 @@
 //    resamples every vote, timed on a few rounds and scaled to 1,000.
 //    Target: <= 2 s.
 //
-//   build/bench/arena [--votes N] [--clients C] [--postgres URL] [--skip-http]
+//   build/bench/arena [--votes N] [--clients C] [--postgres URL] [--skip-http] [--skip-bt]
 //   --postgres (or DOKJA_TEST_POSTGRES_URL) adds the PostgreSQL run.
 #include <algorithm>
 #include <atomic>
@@ -266,7 +266,7 @@ void Leaderboard(int64_t n_votes, int rounds) {
 
 int main(int argc, char** argv) {
   int votes = 20000, clients = 64;
-  bool http = true;
+  bool http = true, bt = true;
   std::string postgres = std::getenv("DOKJA_TEST_POSTGRES_URL") ? std::getenv("DOKJA_TEST_POSTGRES_URL") : "";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -274,13 +274,14 @@ int main(int argc, char** argv) {
     else if (a == "--clients" && i + 1 < argc) clients = std::atoi(argv[++i]);
     else if (a == "--postgres" && i + 1 < argc) postgres = argv[++i];
     else if (a == "--skip-http") http = false;
+    else if (a == "--skip-bt") bt = false;
     else {
-      std::fprintf(stderr, "usage: arena [--votes N] [--clients C] [--postgres URL] [--skip-http]\n");
+      std::fprintf(stderr, "usage: arena [--votes N] [--clients C] [--postgres URL] [--skip-http] [--skip-bt]\n");
       return 2;
     }
   }
   if (votes < 1 || clients < 1) return 2;
-  dokja::bench::Leaderboard(1000000, 1000);
+  if (bt) dokja::bench::Leaderboard(1000000, 1000);
   if (http) {
     dokja::bench::HttpVotes("sqlite", "", votes, clients);
     if (!postgres.empty()) dokja::bench::HttpVotes("postgresql", postgres, votes, clients);
