@@ -4,7 +4,9 @@
 // decision. Each handler parses, calls the store or the ArenaService once or
 // twice, and encodes the reply; generation runs on the service's threads.
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "web/arena_export.h"
 #include "web/arena_service.h"
