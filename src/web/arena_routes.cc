@@ -253,7 +253,7 @@ Status AddArenaRoutes(App& app) {
     route.pattern = std::move(pattern);
     route.roles = roles;
     route.streaming = streaming;
-    route.handler = [arena, fn = std::move(fn)](Call& call) { fn(call, *arena); };
+    route.handler = [arena, run = std::move(fn)](Call& call) { run(call, *arena); };
     app.AddRoute(std::move(route));
   };
   add("arena.prompts", "GET", "/api/arena/prompts", kUser, ListPrompts);
