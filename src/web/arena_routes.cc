@@ -4,7 +4,9 @@
 // decision. Each handler parses, calls the store or the ArenaService once or
 // twice, and encodes the reply; generation runs on the service's threads.
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "web/arena_export.h"
 #include "web/arena_service.h"
@@ -251,7 +253,7 @@ Status AddArenaRoutes(App& app) {
     route.pattern = std::move(pattern);
     route.roles = roles;
     route.streaming = streaming;
-    route.handler = [arena, fn = std::move(fn)](Call& call) { fn(call, *arena); };
+    route.handler = [arena, run = std::move(fn)](Call& call) { run(call, *arena); };
     app.AddRoute(std::move(route));
   };
   add("arena.prompts", "GET", "/api/arena/prompts", kUser, ListPrompts);

@@ -308,6 +308,34 @@ TEST(Arena, ExportIsReadByTheStageDecision) {
   EXPECT_EQ((*battles)[0].user.substr(0, 1), "u");
 }
 
+TEST(Arena, PairsAreShownEvenlyWithSidesMixed) {
+  const std::string path = ::testing::TempDir() + "/arena_three_" + std::to_string(getpid()) + ".yaml";
+  std::ofstream(path) << "models:\n"
+                      << "  - {name: m1, prompt: plain, backend: {type: engine, model: " << kModel << "}}\n"
+                      << "  - {name: m2, prompt: plain, backend: {type: engine, model: " << kModel << "}}\n"
+                      << "  - {name: m3, prompt: plain, backend: {type: engine, model: " << kModel << "}}\n"
+                      << "generation: {max_tokens: 4, temperature: 0}\nmax_pending: 64\n";
+  WebOptions options;
+  options.arena_config = path;
+  auto server = TestServer::Start(options);
+  server->CreateAccount("ann", store::Role::kUser);
+  TestClient ann(server->port());
+  ASSERT_EQ(ann.Login("ann").status, 200);
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 12; ++i) ids.push_back(NewBattle(ann, "p" + std::to_string(i)));
+  auto pairs = server->app().store().CountBattlesByPair();
+  ASSERT_TRUE(pairs.ok());
+  ASSERT_EQ(pairs->size(), 3u);
+  for (const store::PairCount& p : *pairs) EXPECT_EQ(p.battles, 4) << p.model_a << " vs " << p.model_b;
+  int a_left = 0;
+  for (int64_t id : ids) {
+    WaitReady(ann, id);
+    a_left += server->app().store().GetBattle(id)->a_on_left ? 1 : 0;
+  }
+  EXPECT_GT(a_left, 0);
+  EXPECT_LT(a_left, 12);
+}
+
 TEST(Arena, WithoutAConfigBattlesAre503AndTheRestAnswers) {
   auto server = TestServer::Start();
   server->CreateAccount("ann", store::Role::kUser);

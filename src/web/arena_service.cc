@@ -178,8 +178,11 @@ Result<store::Battle> ArenaService::StartBattle(int64_t user_id, const std::stri
     int64_t fewest = INT64_MAX;
     std::vector<std::pair<size_t, size_t>> best;
     for (const auto& [pair, n] : pairs_) {
-      if (n < fewest) best.clear();
-      if (n <= fewest) best.push_back(pair), fewest = n;
+      if (n < fewest) {
+        best.clear();
+        fewest = n;
+      }
+      if (n == fewest) best.push_back(pair);
     }
     const auto pair = best[std::uniform_int_distribution<size_t>(0, best.size() - 1)(rng_)];
     const bool swap = (rng_() & 1) != 0;

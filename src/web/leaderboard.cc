@@ -10,12 +10,29 @@
 namespace dokja::web {
 namespace {
 
-// FNV-1a, 64 bits: a stable in-process key for a normalised prompt.
-uint64_t Fnv1a(std::string_view s) {
+bool IsSpace(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// FNV-1a (64 bits) of NormalisePrompt(prompt), without building it: the
+// in-process key under which prompts count as duplicates.
+uint64_t NormalisedHash(std::string_view prompt) {
   uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) {
+  auto mix = [&h](unsigned char c) {
     h ^= c;
     h *= 0x100000001b3ULL;
+  };
+  bool space = false, any = false;
+  for (char ch : prompt) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (IsSpace(c)) {
+      space = any;
+      continue;
+    }
+    if (space) mix(' ');
+    space = false;
+    any = true;
+    mix(c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c);
   }
   return h;
 }
@@ -42,7 +59,7 @@ std::string NormalisePrompt(std::string_view prompt) {
   bool space = false;
   for (char ch : prompt) {
     const unsigned char c = static_cast<unsigned char>(ch);
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+    if (IsSpace(c)) {
       space = !out.empty();
       continue;
     }
@@ -54,8 +71,14 @@ std::string NormalisePrompt(std::string_view prompt) {
 }
 
 int32_t VoteTally::ModelIndex(std::string_view name) {
-  auto it = model_index_.find(std::string(name));
-  if (it != model_index_.end()) return it->second;
+  // Arenas have tens of models: a scan beats hashing a fresh string.
+  if (models_.size() <= 64) {
+    for (size_t i = 0; i < models_.size(); ++i) {
+      if (models_[i] == name) return static_cast<int32_t>(i);
+    }
+  } else if (auto it = model_index_.find(std::string(name)); it != model_index_.end()) {
+    return it->second;
+  }
   const int32_t index = static_cast<int32_t>(models_.size());
   models_.emplace_back(name);
   model_votes_.push_back(0);
@@ -83,10 +106,14 @@ void VoteTally::Add(const TallyVote& vote) {
   const int64_t base = (PairKey(lo, hi) << 2) | outcome;
 
   // Every earlier vote on this prompt now weighs 1 / (k + 1).
-  Group& group = groups_[Fnv1a(NormalisePrompt(vote.prompt))];
-  for (const auto& [member, n] : group.bases) Move(member, group.k, group.k + 1, n);
+  Group& group = groups_[NormalisedHash(vote.prompt)];
+  bool member = false;
+  for (auto& [b2, n] : group.bases) {
+    Move(b2, group.k, group.k + 1, n);
+    if (b2 == base) ++n, member = true;
+  }
+  if (!member) group.bases.emplace_back(base, 1);
   ++group.k;
-  ++group.bases[base];
   ++cells_[base][group.k];
 
   ++model_votes_[a];

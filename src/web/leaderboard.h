@@ -94,7 +94,7 @@ class VoteTally {
   // Prompt hash -> its group: size and the (pair << 2 | outcome) of its votes.
   struct Group {
     int64_t k = 0;
-    std::map<int64_t, int64_t> bases;
+    std::vector<std::pair<int64_t, int64_t>> bases;  // (base, votes); few
   };
   std::unordered_map<uint64_t, Group> groups_;
   std::unordered_map<int64_t, PairWins> voters_;
