@@ -20,6 +20,8 @@ void RegisterServeModel(CLI::App& app, std::function<int()>* run);
 void RegisterStage(CLI::App& app, std::function<int()>* run);
 void RegisterBench(CLI::App& app, std::function<int()>* run);
 void RegisterDemo(CLI::App& app, std::function<int()>* run);
+// `dokja serve`, `dokja invite`, `dokja backup`: the human-evaluation platform.
+void RegisterWeb(CLI::App& app, std::function<int()>* run);
 void RegisterExpertExport(CLI::App& app, std::function<int()>* run);
 // `dokja bench run`, registered on the `bench` command by RegisterBench.
 void RegisterBenchRun(CLI::App& bench, std::function<int()>* run);

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   dokja::cli::RegisterStage(app, &run);
   dokja::cli::RegisterBench(app, &run);
   dokja::cli::RegisterDemo(app, &run);
+  dokja::cli::RegisterWeb(app, &run);
   dokja::cli::RegisterExpertExport(app, &run);
   try {
     app.parse(argc, argv);

@@ -2,6 +2,7 @@
 // admin_routes.cc): the Account wire shape and starting a session.
 #pragma once
 
+#include "web/admin_tools.h"
 #include "web/app.h"
 #include "web/http_util.h"
 
@@ -20,19 +21,6 @@ void StartSession(Call& call, const store::Account& account, int http_status = 2
 // sent (the action itself already happened).
 void Audit(Call& call, const std::string& action, const std::string& target,
            const std::string& detail);
-
-// InvalidArgument unless 1-64 bytes without control characters (any other
-// text, quotes and SQL included, is a valid name and stored verbatim).
-Status CheckUsername(std::string_view username);
-
-// A new invitation: its raw token (shown once; only its hash is stored).
-struct NewInvitation {
-  int64_t id = 0;
-  std::string token;
-  int64_t expires_ms = 0;
-};
-Result<NewInvitation> CreateInvitationToken(App& app, store::Role role, int64_t team_id,
-                                            int64_t created_by);
 
 // The admin routes (admin_routes.cc), added by AddAccountRoutes.
 Status AddAdminRoutes(App& app);

@@ -100,7 +100,7 @@ bool InvitationToken(Call& call, std::string* token) {
   return false;
 }
 
-void CreateInvitation(Call& call) {
+void InviteRoute(Call& call) {
   auto body = ParseJsonBody(call);
   if (!body.ok()) return SendStatus(call, body.status());
   auto role_name = StringField(*body, "role");
@@ -113,13 +113,8 @@ void CreateInvitation(Call& call) {
     if (!team.ok()) return SendStatus(call, team.status());
     team_id = *team;
   }
-  if (*role == store::Role::kTeam) {
-    if (team_id <= 0) return SendError(call, 400, "invalid", "team_id: a team invitation needs one");
-    if (auto team = call.app.store().GetTeam(team_id); !team.ok()) return SendStatus(call, team.status());
-  } else if (team_id != 0) {
-    return SendError(call, 400, "invalid", "team_id: only team invitations carry one");
-  }
-  auto created = CreateInvitationToken(call.app, *role, team_id, call.caller->account.id);
+  auto created = web::CreateInvitation(call.app.store(), *role, team_id, call.caller->account.id,
+                                       call.app.NowMs(), call.app.options().invitation_ttl_ms);
   if (!created.ok()) return SendStatus(call, created.status());
   Audit(call, "invitation.create", "invitation:" + std::to_string(created->id),
         Json{{"role", *role_name}, {"team_id", team_id}}.dump());
@@ -201,32 +196,6 @@ void MetricsPage(Call& call) {
 
 }  // namespace
 
-Status CheckUsername(std::string_view username) {
-  if (username.empty() || username.size() > 64) {
-    return Status::InvalidArgument("username: 1 to 64 bytes");
-  }
-  for (unsigned char c : username) {
-    if (c < 0x20 || c == 0x7f) return Status::InvalidArgument("username: no control characters");
-  }
-  return Status::OK();
-}
-
-Result<NewInvitation> CreateInvitationToken(App& app, store::Role role, int64_t team_id,
-                                            int64_t created_by) {
-  NewInvitation out;
-  out.token = RandomToken();
-  store::Invitation inv;
-  inv.token_hash = TokenHash(out.token);
-  inv.role = role;
-  inv.team_id = team_id;
-  inv.created_by = created_by;
-  inv.created_ms = app.NowMs();
-  inv.expires_ms = inv.created_ms + app.options().invitation_ttl_ms;
-  DOKJA_ASSIGN_OR_RETURN(out.id, app.store().CreateInvitation(inv));
-  out.expires_ms = inv.expires_ms;
-  return out;
-}
-
 Json AccountJson(const store::Account& account) {
   return {{"id", account.id},
           {"username", account.username},
@@ -276,7 +245,7 @@ Status AddAccountRoutes(App& app) {
   app.AddRoute({"accounts.logout", "POST", "/api/logout", kAnyRole, Logout});
   app.AddRoute({"accounts.me", "GET", "/api/me", kAnyRole, Me});
   app.AddRoute({"accounts.password", "POST", "/api/me/password", kAnyRole, ChangePassword});
-  app.AddRoute({"invitations.create", "POST", "/api/invitations", kAdmin, CreateInvitation});
+  app.AddRoute({"invitations.create", "POST", "/api/invitations", kAdmin, InviteRoute});
   app.AddRoute({"invitations.peek", "GET", "/api/invitations/([^/]+)", kPublic, PeekInvitation});
   app.AddRoute({"invitations.redeem", "POST", "/api/invitations/([^/]+)/redeem", kPublic,
                 RedeemInvitation});
