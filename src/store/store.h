@@ -242,6 +242,10 @@ class Store {
   // NotFound when unknown or expired (now_ms >= expires_ms).
   virtual Result<Session> GetSession(std::string_view token_hash, int64_t now_ms) = 0;
   virtual Status DeleteSession(std::string_view token_hash) = 0;
+  // Removes the account's sessions except the one with `keep_token_hash`
+  // ("" keeps none); returns how many. For password changes and disabling.
+  virtual Result<int64_t> DeleteAccountSessions(int64_t account_id,
+                                                std::string_view keep_token_hash) = 0;
   // Removes sessions with expires_ms <= now_ms; returns how many.
   virtual Result<int64_t> DeleteExpiredSessions(int64_t now_ms) = 0;
 

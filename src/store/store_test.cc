@@ -164,6 +164,23 @@ TEST_P(StoreTest, ExpiredAndUnknownInvitationsAreRefused) {
   EXPECT_TRUE(store().RedeemInvitation("fresh", {"other", "O", Role::kUser, "h", 0, 0}, 5).ok());
 }
 
+TEST_P(StoreTest, DeleteAccountSessionsKeepsOneOrNone) {
+  int64_t user = MakeAccount("u", Role::kUser);
+  int64_t other = MakeAccount("o", Role::kUser);
+  for (const char* hash : {"a1", "a2", "a3"}) {
+    ASSERT_OK(store().CreateSession({hash, user, "c", 0, 9000}));
+  }
+  ASSERT_OK(store().CreateSession({"o1", other, "c", 0, 9000}));
+  ASSERT_OK_AND_ASSIGN(int64_t removed, store().DeleteAccountSessions(user, "a2"));
+  EXPECT_EQ(removed, 2);
+  EXPECT_TRUE(store().GetSession("a2", 0).ok());
+  EXPECT_EQ(store().GetSession("a1", 0).status().code(), StatusCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(removed, store().DeleteAccountSessions(user, ""));
+  EXPECT_EQ(removed, 1);
+  EXPECT_EQ(store().GetSession("a2", 0).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store().GetSession("o1", 0).ok());  // other accounts untouched
+}
+
 TEST_P(StoreTest, GetInvitationShowsRoleExpiryAndRedemption) {
   int64_t admin = MakeAccount("admin", Role::kAdmin);
   Invitation inv;

@@ -88,8 +88,11 @@ void ChangePassword(Call& call) {
   if (Status st = call.app.store().SetPasswordHash(account->id, *hash); !st.ok()) {
     return SendStatus(call, st);
   }
+  // Other sessions (a stolen cookie, another device) end; this one stays.
+  auto ended = call.app.store().DeleteAccountSessions(account->id, call.caller->session.token_hash);
+  if (!ended.ok()) return SendStatus(call, ended.status());
   call.app.ForgetAccountSessions(account->id);
-  SendJson(call, 200, Json::object());
+  SendJson(call, 200, {{"sessions_ended", *ended}});
 }
 
 // The token of an invitation route: 64 hex digits, else 404 (nothing to find).

@@ -133,8 +133,9 @@ TEST_F(AccountsTest, RedeemChecksPasswordRulesAndTeamInvitationsNeedATeam) {
 
 TEST_F(AccountsTest, PasswordChangeNeedsTheOldPassword) {
   server_->CreateAccount("alice", store::Role::kUser);
-  TestClient alice(server_->port());
+  TestClient alice(server_->port()), elsewhere(server_->port());
   ASSERT_EQ(alice.Login("alice").status, 200);
+  ASSERT_EQ(elsewhere.Login("alice").status, 200);
   EXPECT_EQ(alice.Post("/api/me/password",
                        {{"old_password", "wrong one!"}, {"new_password", "another passphrase"}})
                 .status,
@@ -147,6 +148,8 @@ TEST_F(AccountsTest, PasswordChangeNeedsTheOldPassword) {
                                             {"new_password", "another passphrase"}})
                 .status,
             200);
+  EXPECT_EQ(alice.Get("/api/me").status, 200);      // this session stays
+  EXPECT_EQ(elsewhere.Get("/api/me").status, 401);  // the other one ended
   TestClient again(server_->port());
   EXPECT_EQ(again.Login("alice").status, 401);
   EXPECT_EQ(again.Login("alice", "another passphrase").status, 200);

@@ -51,6 +51,10 @@ void DisableAccount(Call& call) {
   if (Status st = call.app.store().SetAccountDisabled(id, disabled); !st.ok()) {
     return SendStatus(call, st);
   }
+  if (disabled) {
+    auto ended = call.app.store().DeleteAccountSessions(id, "");
+    if (!ended.ok()) return SendStatus(call, ended.status());
+  }
   call.app.ForgetAccountSessions(id);
   Audit(call, disabled ? "account.disable" : "account.enable", "account:" + std::to_string(id), "");
   SendJson(call, 200, Json::object());

@@ -2,6 +2,8 @@
 // CSRF, account limit, handler, metrics and log) and the server's life cycle.
 #include "web/app.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -20,6 +22,8 @@ int64_t SteadyNs() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
+
+constexpr int kListenBacklog = 1024;
 
 // Per worker thread: when the current request started and whether a route
 // took it (the error handler counts the ones no route took).
@@ -284,7 +288,17 @@ Status App::Bind() {
   server_ = std::make_unique<httplib::Server>();
   const int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // The packaged cpp-httplib listens with a backlog of 5: a burst of new
+  // connections (64 clients starting at once) overflows it, and the dropped
+  // handshakes stall for seconds. Remember the socket and widen it below.
+  server_->set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_fd_ = static_cast<int>(sock);
+  });
   server_->set_payload_max_length(kMaxUploadBytes);
+  // Without TCP_NODELAY a response written in two segments waits for the
+  // client's delayed ACK (~40 ms) on a keep-alive connection.
+  server_->set_tcp_nodelay(true);
   server_->set_keep_alive_max_count(1u << 20);
   server_->set_keep_alive_timeout(3);
   server_->set_read_timeout(30);
@@ -300,6 +314,9 @@ Status App::Bind() {
     }
     port_ = options_.port;
   }
+  // Listening again on a listening socket only changes its backlog (Linux,
+  // BSD); the kernel caps it at net.core.somaxconn.
+  if (listen_fd_ >= 0) (void)::listen(listen_fd_, kListenBacklog);
   bound_ = true;
   return Status::OK();
 }

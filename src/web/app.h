@@ -187,6 +187,7 @@ class App {
   struct Limits;
   std::unique_ptr<Limits> limits_;
   int port_ = 0;
+  int listen_fd_ = -1;  // the listening socket, seen while binding
   std::atomic<bool> stopped_{false};
   std::atomic<bool> bound_{false};
   std::atomic<bool> listening_{false};

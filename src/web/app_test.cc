@@ -186,6 +186,27 @@ TEST(WebLimits, AddressLimitAnswers429WithRetryAfter) {
   EXPECT_EQ(retry->second, "2");
 }
 
+TEST(WebLimits, ForwardedForKeysTheLimitOnlyBehindATrustedProxy) {
+  for (bool trust : {false, true}) {
+    WebOptions options;
+    options.address_rate = 0.01;
+    options.address_burst = 2;
+    options.trust_proxy = trust;
+    auto server = TestServer::Start(options);
+    TestClient client(server->port());
+    auto from = [&client](const std::string& address) {
+      return client.Send("GET", "/health", "", "", {{"X-Forwarded-For", "10.9.9.9, " + address}},
+                         false).status;
+    };
+    EXPECT_EQ(from("10.0.0.1"), 200);
+    EXPECT_EQ(from("10.0.0.1"), 200);
+    EXPECT_EQ(from("10.0.0.1"), 429);
+    // Another client behind the proxy has its own budget; without trust the
+    // header is ignored and everyone is 127.0.0.1.
+    EXPECT_EQ(from("10.0.0.2"), trust ? 200 : 429) << "trust_proxy=" << trust;
+  }
+}
+
 TEST(WebLimits, AccountLimitAnswers429) {
   WebOptions options;
   options.account_rate = 0.1;

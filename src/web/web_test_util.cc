@@ -80,6 +80,7 @@ int64_t TestServer::CreateAccount(const std::string& username, store::Role role,
 struct TestClient::Impl {
   explicit Impl(int port) : client("127.0.0.1", port) {
     client.set_keep_alive(true);
+    client.set_tcp_nodelay(true);
     client.set_connection_timeout(5);
     client.set_read_timeout(60);
   }

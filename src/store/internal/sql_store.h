@@ -46,6 +46,8 @@ class SqlStore final : public Store {
   Status CreateSession(const Session& session) override;
   Result<Session> GetSession(std::string_view token_hash, int64_t now_ms) override;
   Status DeleteSession(std::string_view token_hash) override;
+  Result<int64_t> DeleteAccountSessions(int64_t account_id,
+                                        std::string_view keep_token_hash) override;
   Result<int64_t> DeleteExpiredSessions(int64_t now_ms) override;
 
   Result<int64_t> CreateInvitation(const Invitation& invitation) override;

@@ -147,6 +147,15 @@ Status SqlStore::DeleteSession(std::string_view token_hash) {
       "session");
 }
 
+Result<int64_t> SqlStore::DeleteAccountSessions(int64_t account_id,
+                                                std::string_view keep_token_hash) {
+  DOKJA_ASSIGN_OR_RETURN(SqlRows rows,
+                         Query("DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?"
+                               " RETURNING account_id",
+                               {Int(account_id), Text(keep_token_hash)}));
+  return static_cast<int64_t>(rows.size());
+}
+
 Result<int64_t> SqlStore::DeleteExpiredSessions(int64_t now_ms) {
   DOKJA_ASSIGN_OR_RETURN(
       SqlRows rows,
