@@ -1,5 +1,6 @@
 // Admin handlers of the expert evaluation: rubrics, materials upload,
 // assignment, progress, agreement and export. Every state change is audited.
+#include <cctype>
 #include <charconv>
 #include <iostream>
 #include <map>
