@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -105,11 +106,18 @@ Result<std::string> FindChromedriver(const WebDriverOptions& options) {
 }
 
 Result<std::unique_ptr<WebDriver>> WebDriver::Start(const WebDriverOptions& options) {
-  std::unique_ptr<WebDriver> driver(new WebDriver());
-  driver->impl_ = std::make_unique<Impl>();
-  DOKJA_RETURN_IF_ERROR(driver->Launch(options));
-  DOKJA_RETURN_IF_ERROR(driver->OpenSession(options));
-  return driver;
+  // chromedriver occasionally dies while starting when several tests start
+  // browsers at once; a fresh attempt (new folder, new port) then works.
+  Status last;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::unique_ptr<WebDriver> driver(new WebDriver());
+    driver->impl_ = std::make_unique<Impl>();
+    last = driver->Launch(options);
+    if (last.ok()) last = driver->OpenSession(options);
+    if (last.ok()) return driver;
+    if (last.code() != StatusCode::kUnavailable) break;
+  }
+  return last;
 }
 
 WebDriver::~WebDriver() { Shutdown(); }
@@ -140,7 +148,10 @@ Status WebDriver::Launch(const WebDriverOptions& options) {
     int wstatus = 0;
     if (waitpid(impl_->driver_pid, &wstatus, WNOHANG) == impl_->driver_pid) {
       impl_->driver_pid = -1;
-      return Status::Unavailable("webdriver: chromedriver exited during start-up; see " + log_path);
+      std::ifstream log(log_path);
+      std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+      if (text.size() > 2000) text = text.substr(text.size() - 2000);
+      return Status::Unavailable("webdriver: chromedriver exited during start-up; its log: " + text);
     }
     if (NowMs() > deadline) return Status::Unavailable("webdriver: chromedriver did not start in time");
     SleepMs(20);
