@@ -7,7 +7,10 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -32,6 +35,7 @@ struct ServeCliOptions {
   std::string store = kDefaultStore;
   std::string listen = "127.0.0.1:8080";
   std::string create_admin;
+  std::string port_file;  // where the bound port is written, for scripts and tests
   bool quiet = false;
   web::WebOptions web;
 };
@@ -88,6 +92,21 @@ int CreateAdmin(store::Store& store, const ServeCliOptions& opt) {
   return kExitOk;
 }
 
+// Writes the port to a temporary file, then renames it into place, so a
+// reader never sees a partial number.
+Status WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return Status::IOError("cannot write the port file '" + tmp + "'");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError("cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
 int Serve(ServeCliOptions opt) {
   auto store = store::OpenStore(opt.store);
   if (!store.ok()) return ReportError("serve", store.status());
@@ -100,6 +119,11 @@ int Serve(ServeCliOptions opt) {
   auto app = web::App::Create(opt.web, std::move(store).value());
   if (!app.ok()) return ReportError("serve", app.status());
   if (Status st = (*app)->Bind(); !st.ok()) return ReportError("serve", st);
+  if (!opt.port_file.empty()) {
+    if (Status st = WritePortFile(opt.port_file, (*app)->port()); !st.ok()) {
+      return ReportError("serve", st);
+    }
+  }
   std::signal(SIGINT, OnStopSignal);
   std::signal(SIGTERM, OnStopSignal);
   Status listen_status;
@@ -209,6 +233,14 @@ void RegisterWeb(CLI::App& app, std::function<int()>* run) {
       ->capture_default_str()->check(CLI::Range(1, 4096));
   cmd->add_option("--daily-vote-cap", serve->web.daily_vote_cap, "Arena votes per user per day")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--address-rate", serve->web.address_rate,
+                  "Requests per second per client address (0: unlimited)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--account-rate", serve->web.account_rate,
+                  "Requests per second per signed-in account (0: unlimited)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--port-file", serve->port_file,
+                  "Write the port to FILE once bound (useful with --listen HOST:0)");
   cmd->add_flag("--quiet", serve->quiet, "No per-request log lines on stderr");
   cmd->add_option("--create-admin", serve->create_admin,
                   "Create an admin account (password from $DOKJA_ADMIN_PASSWORD or stdin), then exit");
