@@ -3,6 +3,8 @@
 // RoPE scaling, untied heads — checked against a naive double-precision
 // forward pass written here from the architectures' definitions, on small
 // random models saved in Hugging Face layout.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -74,7 +76,10 @@ Built Build(const Arch& a, uint64_t seed) {
     }
   }
   Built b;
-  b.dir = ::testing::TempDir() + "dokja_oracle_" + a.name;
+  // Unique per process and seed: ctest runs the cases of this file as
+  // parallel processes, and two of them build the same architecture.
+  b.dir = ::testing::TempDir() + "dokja_oracle_" + a.name + "_" + std::to_string(getpid()) + "_" +
+          std::to_string(seed);
   std::filesystem::create_directories(b.dir);
   std::vector<TensorToWrite> out;
   for (const auto& [name, v] : w) {
@@ -311,7 +316,8 @@ std::string WriteGguf(const Arch& a, const std::string& gguf_arch, Weights w) {
       add(b + "attn_v.bias", {kv}, w[L(l, "self_attn.v_proj.bias")]);
     }
   }
-  const std::string path = ::testing::TempDir() + "dokja_oracle_" + gguf_arch + ".gguf";
+  const std::string path = ::testing::TempDir() + "dokja_oracle_" + gguf_arch + "_" +
+                           std::to_string(getpid()) + ".gguf";
   EXPECT_TRUE(g.WriteFile(path).ok());
   return path;
 }
