@@ -29,7 +29,6 @@
 
 #include "bench_util.h"
 #include "scoring/stats.h"
-#include "store/sqlite_db.h"
 #include "web/leaderboard.h"
 #include "web/web_test_util.h"
 
@@ -60,36 +59,15 @@ struct LoadResult {
   int64_t errors = 0;
 };
 
-double Percentile(std::vector<double>& v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
-}
-
 // Ready battles for each user: raw inserts in one transaction on SQLite,
 // store calls from many threads on PostgreSQL.
 std::vector<std::vector<int64_t>> MakeBattles(TestServer& server, const std::vector<int64_t>& users,
                                               int per_user, bool sqlite) {
   std::vector<std::vector<int64_t>> out(users.size());
   if (sqlite) {
-    auto db = store::SqliteDb::Open(server.dir() + "/store.db");
-    if (!db.ok() || !(*db)->Begin().ok()) Die("open the SQLite file");
-    auto ins = (*db)->Prepare(
-        "INSERT INTO battles(user_id, prompt, model_a, model_b, a_on_left, response_a, response_b,"
-        " state, created_ms) VALUES(?, ?, 'model-a', 'model-b', 1, 'x', 'y', 1, 1) RETURNING id");
-    if (!ins.ok()) Die(ins.status().ToString());
-    for (size_t u = 0; u < users.size(); ++u) {
-      for (int b = 0; b < per_user; ++b) {
-        ins->Reset();
-        ins->Bind(1, users[u]).Bind(2, std::string_view("prompt " + std::to_string(b)));
-        auto row = ins->Step();
-        if (!row.ok() || !*row) Die("insert battle");
-        out[u].push_back(ins->ColumnInt64(0));
-      }
-    }
-    ins->Reset();  // no statement may be running at COMMIT
-    if (!(*db)->Commit().ok()) Die("commit battles");
-    return out;
+    auto inserted = web::testing::InsertReadyBattles(server.dir() + "/store.db", users, per_user);
+    if (!inserted.ok()) Die(inserted.status().ToString());
+    return std::move(*inserted);
   }
   std::vector<std::thread> threads;
   for (size_t u = 0; u < users.size(); ++u) {

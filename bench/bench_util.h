@@ -2,6 +2,7 @@
 // timing, cache control, peak memory.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/float_conv.h"
 #include "base/port/file.h"
@@ -21,6 +23,14 @@ using Clock = std::chrono::steady_clock;
 
 inline double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
+}
+
+// The q-quantile (0..1) of latencies, by the nearest lower rank; sorts `v`.
+// 0 for no samples.
+inline double Percentile(std::vector<double>& v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
 }
 
 // Deterministic bf16 values of a plausible weight distribution (xorshift).

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "web/web_test_util.h"
 
 namespace {
@@ -54,13 +55,12 @@ Figures Drive(int clients, double seconds, MakeClient make_client, Request reque
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::vector<double> all;
   for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
-  std::sort(all.begin(), all.end());
   Figures f;
   f.failures = failures;
   if (all.empty()) return f;
   f.per_second = static_cast<double>(all.size()) / elapsed;
-  f.p50_ms = all[all.size() / 2];
-  f.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  f.p50_ms = dokja::bench::Percentile(all, 0.50);
+  f.p99_ms = dokja::bench::Percentile(all, 0.99);
   return f;
 }
 

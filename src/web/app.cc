@@ -46,17 +46,9 @@ std::string_view ErrorCodeFor(int status) {
   }
 }
 
-void SendRaw(httplib::Response& res, int status, std::string_view code, std::string_view message) {
-  Json body = {{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}};
-  res.status = status;
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace),
-                  "application/json; charset=utf-8");
-}
-
 void SendRateLimited(httplib::Response& res, int64_t retry_after_s, std::string_view what) {
   res.set_header("Retry-After", std::to_string(retry_after_s));
-  SendRaw(res, 429, "rate_limited",
+  SendErrorTo(res, 429, "rate_limited",
           std::string(what) + ": too many requests; retry in " + std::to_string(retry_after_s) + " s");
 }
 
@@ -165,11 +157,11 @@ bool App::Authorise(const Route& route, const httplib::Request& req, httplib::Re
   caller = LookUpSession(req);
   if (route.roles != kPublic) {
     if (!caller) {
-      SendRaw(res, 401, "unauthenticated", "sign in first (no valid session)");
+      SendErrorTo(res, 401, "unauthenticated", "sign in first (no valid session)");
       return false;
     }
     if ((route.roles & Bit(caller->account.role)) == 0) {
-      SendRaw(res, 403, "forbidden",
+      SendErrorTo(res, 403, "forbidden",
               "role '" + std::string(store::RoleName(caller->account.role)) +
                   "' may not call " + route.name);
       return false;
@@ -182,7 +174,7 @@ bool App::Authorise(const Route& route, const httplib::Request& req, httplib::Re
     csrf_ok = req.get_header_value("X-Requested-With") == "dokja";
   }
   if (!csrf_ok) {
-    SendRaw(res, 403, "forbidden",
+    SendErrorTo(res, 403, "forbidden",
             route.roles == kPublic ? "missing X-Requested-With: dokja"
                                    : "missing or wrong X-CSRF-Token");
     return false;
@@ -200,7 +192,7 @@ void App::Dispatch(const Route& route, const httplib::Request& req, httplib::Res
   if (int64_t address_wait = limits_->address.Take(ClientAddress(req), NowMs())) {
     SendRateLimited(res, address_wait, "address");
   } else if (req.body.size() > route.max_body_bytes) {
-    SendRaw(res, 413, "payload_too_large",
+    SendErrorTo(res, 413, "payload_too_large",
             "request body: " + std::to_string(req.body.size()) + " bytes exceeds the limit of " +
                 std::to_string(route.max_body_bytes) + " for " + route.name);
   } else if (Authorise(route, req, res, caller)) {
@@ -217,10 +209,10 @@ void App::Dispatch(const Route& route, const httplib::Request& req, httplib::Res
                      route.name.c_str(),
                      Json(e.what()).dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
         res.content_provider_ = nullptr;
-        SendRaw(res, 500, "internal", "internal error");
+        SendErrorTo(res, 500, "internal", "internal error");
       } catch (...) {
         res.content_provider_ = nullptr;
-        SendRaw(res, 500, "internal", "internal error");
+        SendErrorTo(res, 500, "internal", "internal error");
       }
     }
   }
@@ -265,7 +257,7 @@ void App::InstallHandlers() {
     }
     const std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
                                                   : "HTTP " + std::to_string(res.status);
-    SendRaw(res, res.status, ErrorCodeFor(res.status), message);
+    SendErrorTo(res, res.status, ErrorCodeFor(res.status), message);
     return httplib::Server::HandlerResponse::Handled;
   }));
   for (size_t i = 0; i < routes_.size(); ++i) {

@@ -21,7 +21,6 @@
 
 #include <gtest/gtest.h>
 
-#include "store/sqlite_db.h"
 #include "store/store.h"
 #include "web/auth.h"
 #include "web/web_test_util.h"
@@ -85,24 +84,9 @@ std::vector<std::vector<int64_t>> Populate(const std::string& db) {
     users.push_back(*id);
   }
   store->reset();
-  auto raw = store::SqliteDb::Open(db);
-  EXPECT_TRUE(raw.ok());
-  EXPECT_TRUE((*raw)->Begin().ok());
-  auto insert = (*raw)->Prepare(
-      "INSERT INTO battles(user_id, prompt, model_a, model_b, a_on_left, response_a, response_b,"
-      " state, created_ms) VALUES(?, 'p', 'ma', 'mb', 1, 'x', 'y', 1, 1) RETURNING id");
-  EXPECT_TRUE(insert.ok());
-  for (int u = 0; u < kUsers; ++u) {
-    for (int b = 0; b < kBattlesPerUser; ++b) {
-      insert->Reset();
-      insert->Bind(1, users[u]);
-      auto row = insert->Step();
-      EXPECT_TRUE(row.ok() && *row);
-      battles[u].push_back(insert->ColumnInt64(0));
-    }
-  }
-  insert->Reset();  // no statement may be running at COMMIT
-  EXPECT_TRUE((*raw)->Commit().ok());
+  auto inserted = testing::InsertReadyBattles(db, users, kBattlesPerUser);
+  EXPECT_TRUE(inserted.ok()) << inserted.status().ToString();
+  if (inserted.ok()) battles = std::move(*inserted);
   return battles;
 }
 

@@ -46,17 +46,26 @@ std::string OptionalString(const Json& body, std::string_view key, std::string f
   return it->get<std::string>();
 }
 
-void SendJson(Call& call, int http_status, const Json& body) {
-  call.res.status = http_status;
-  call.res.set_header("Cache-Control", "no-store");
+void SendJsonTo(httplib::Response& res, int http_status, const Json& body) {
+  res.status = http_status;
+  res.set_header("Cache-Control", "no-store");
   // Invalid UTF-8 from a client is replaced rather than thrown on.
-  call.res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace),
-                       "application/json; charset=utf-8");
+  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace),
+                  "application/json; charset=utf-8");
+}
+
+void SendErrorTo(httplib::Response& res, int http_status, std::string_view code,
+                 std::string_view message) {
+  Json body = {{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}};
+  SendJsonTo(res, http_status, body);
+}
+
+void SendJson(Call& call, int http_status, const Json& body) {
+  SendJsonTo(call.res, http_status, body);
 }
 
 void SendError(Call& call, int http_status, std::string_view code, std::string_view message) {
-  Json body = {{"error", {{"code", std::string(code)}, {"message", std::string(message)}}}};
-  SendJson(call, http_status, body);
+  SendErrorTo(call.res, http_status, code, message);
 }
 
 void SendStatus(Call& call, const Status& status) {

@@ -27,6 +27,10 @@ std::string OptionalString(const Json& body, std::string_view key, std::string f
 void SendJson(Call& call, int http_status, const Json& body);
 // {"error":{"code":code,"message":message}}
 void SendError(Call& call, int http_status, std::string_view code, std::string_view message);
+// The same on a bare response, for the App's wrapper before a Call exists.
+void SendJsonTo(httplib::Response& res, int http_status, const Json& body);
+void SendErrorTo(httplib::Response& res, int http_status, std::string_view code,
+                 std::string_view message);
 // Maps a Status: InvalidArgument/Corrupt 400 "invalid", NotFound 404
 // "not_found", Unsupported 501 "unsupported", Unavailable 503 "unavailable",
 // anything else 500 "internal" (whose message is logged, not sent).

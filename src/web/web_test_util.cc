@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "store/sqlite_db.h"
 #include "web/auth.h"
 
 namespace dokja::web::testing {
@@ -131,6 +132,32 @@ Reply TestClient::Send(const std::string& method, const std::string& path, const
     csrf = reply.json["csrf"].get<std::string>();
   }
   return reply;
+}
+
+Result<std::vector<std::vector<int64_t>>> InsertReadyBattles(const std::string& sqlite_path,
+                                                             const std::vector<int64_t>& users,
+                                                             int per_user) {
+  DOKJA_ASSIGN_OR_RETURN(auto db, store::SqliteDb::Open(sqlite_path));
+  DOKJA_RETURN_IF_ERROR(db->Begin());
+  DOKJA_ASSIGN_OR_RETURN(
+      auto insert,
+      db->Prepare("INSERT INTO battles(user_id, prompt, model_a, model_b, a_on_left, response_a,"
+                  " response_b, state, created_ms)"
+                  " VALUES(?, ?, 'model-a', 'model-b', 1, 'x', 'y', 1, 1) RETURNING id"));
+  std::vector<std::vector<int64_t>> out(users.size());
+  for (size_t u = 0; u < users.size(); ++u) {
+    for (int b = 0; b < per_user; ++b) {
+      const std::string prompt = "prompt " + std::to_string(b);
+      insert.Reset();
+      insert.Bind(1, users[u]).Bind(2, std::string_view(prompt));
+      DOKJA_ASSIGN_OR_RETURN(bool row, insert.Step());
+      if (!row) return Status::Internal("insert battle: no id returned");
+      out[u].push_back(insert.ColumnInt64(0));
+    }
+  }
+  insert.Reset();  // no statement may be running at COMMIT
+  DOKJA_RETURN_IF_ERROR(db->Commit());
+  return out;
 }
 
 Reply TestClient::Login(const std::string& username, const std::string& password) {

@@ -8,9 +8,11 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "base/status.h"
 #include "store/store.h"
 #include "web/app.h"
 
@@ -43,6 +45,15 @@ class TestServer {
   std::string dir_;
   int port_ = 0;
 };
+
+// Inserts `per_user` ready battles (prompts "prompt 0", "prompt 1", ...;
+// models "model-a" and "model-b"; answers "x" and "y") for each user straight
+// into the SQLite store file at `sqlite_path`, in one transaction: load tests
+// need thousands of votable battles without generating answers. Returns the
+// battle ids per user, in the order of `users`.
+Result<std::vector<std::vector<int64_t>>> InsertReadyBattles(const std::string& sqlite_path,
+                                                             const std::vector<int64_t>& users,
+                                                             int per_user);
 
 struct Reply {
   int status = 0;  // 0 when the connection failed
