@@ -293,13 +293,21 @@ Result<std::string> WebDriver::WaitFor(const std::string& css, int timeout_ms) {
 }
 
 Status WebDriver::WaitUntil(const std::string& js_expression, int timeout_ms) {
+  // A runtime error (e.g. an element the page has not rendered yet) counts
+  // as "not yet"; the last one is named if the wait runs out. A script that
+  // cannot even be parsed still fails at once.
+  const std::string script = "try { return Boolean(" + js_expression +
+                             "); } catch (e) { return 'error: ' + String(e); }";
   int64_t deadline = NowMs() + timeout_ms;
+  std::string last_error;
   while (true) {
-    DOKJA_ASSIGN_OR_RETURN(Json value, Execute("return Boolean(" + js_expression + ");"));
+    DOKJA_ASSIGN_OR_RETURN(Json value, Execute(script));
     if (value == true) return Status::OK();
+    if (value.is_string()) last_error = value.get<std::string>();
     if (NowMs() > deadline) {
       return Status::Unavailable("webdriver: still false after " + std::to_string(timeout_ms) +
-                                 " ms: " + js_expression);
+                                 " ms: " + js_expression +
+                                 (last_error.empty() ? "" : " (last " + last_error + ")"));
     }
     SleepMs(50);
   }

@@ -57,8 +57,9 @@ class WebDriver final {
   // Polls Find until an element matches and is displayed, or Unavailable
   // after timeout_ms naming the selector.
   Result<std::string> WaitFor(const std::string& css, int timeout_ms = 10000);
-  // Polls `return Boolean(<expression>)` until true; Unavailable after
-  // timeout_ms naming the expression.
+  // Polls `return Boolean(<expression>)` until true; a runtime error in the
+  // expression (an element not rendered yet) counts as false. Unavailable
+  // after timeout_ms naming the expression and its last error.
   Status WaitUntil(const std::string& js_expression, int timeout_ms = 10000);
 
   // The element that has keyboard focus.
