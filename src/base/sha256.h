@@ -24,7 +24,6 @@ class Sha256 {
   std::string FinalHex();
 
  private:
-  void Block(const uint8_t* p);
   uint32_t h_[8];
   uint8_t buf_[64];
   size_t buf_len_ = 0;
@@ -36,5 +35,13 @@ std::string Sha256Hex(std::string_view data);
 
 // Lowercase hex of bytes.
 std::string HexEncode(const uint8_t* data, size_t n);
+
+namespace internal {
+// Whether this CPU's SHA extensions compress blocks (else portable code).
+bool Sha256UsesHardware();
+// Compresses `n_blocks` 64-byte blocks into `state`: with the hardware path
+// when `hardware` and the CPU has one, else the portable code. For tests.
+void Sha256Blocks(uint32_t state[8], const uint8_t* data, size_t n_blocks, bool hardware);
+}  // namespace internal
 
 }  // namespace dokja

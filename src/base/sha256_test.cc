@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <vector>
 
 namespace dokja {
 namespace {
@@ -25,6 +27,23 @@ TEST(Sha256Test, IncrementalMatchesOneShotAcrossBlockBoundaries) {
     h.Update(data.substr(0, split));
     h.Update(data.substr(split));
     EXPECT_EQ(h.FinalHex(), Sha256Hex(data)) << "split at " << split;
+  }
+}
+
+// The hardware path (x86 SHA extensions, when this CPU has them) against the
+// portable code on many random blocks and chained states.
+TEST(Sha256Test, HardwareBlocksMatchPortable) {
+  if (!internal::Sha256UsesHardware()) GTEST_SKIP() << "this CPU has no SHA extensions";
+  std::mt19937 rng(7);
+  std::vector<uint8_t> data(64 * 37);
+  for (int trial = 0; trial < 200; ++trial) {
+    for (uint8_t& b : data) b = static_cast<uint8_t>(rng());
+    uint32_t a[8], b[8];
+    for (int i = 0; i < 8; ++i) a[i] = b[i] = rng();
+    const size_t n = 1 + rng() % 37;
+    internal::Sha256Blocks(a, data.data(), n, /*hardware=*/true);
+    internal::Sha256Blocks(b, data.data(), n, /*hardware=*/false);
+    for (int i = 0; i < 8; ++i) ASSERT_EQ(a[i], b[i]) << "trial " << trial << " word " << i;
   }
 }
 
