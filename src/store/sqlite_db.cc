@@ -24,6 +24,11 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path,
   sqlite3_extended_result_codes(raw, 1);
   // A file that is not a database fails on its first read, so make one now.
   if (!options.read_only) {
+    // Takes effect only while the file is still empty (before WAL mode
+    // writes its first page).
+    if (options.new_page_size > 0) {
+      DOKJA_RETURN_IF_ERROR(db->Exec("PRAGMA page_size=" + std::to_string(options.new_page_size)));
+    }
     DOKJA_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                    " PRAGMA foreign_keys=ON;"));
   } else {
@@ -108,6 +113,10 @@ SqliteStatement& SqliteStatement::Bind(int index, double value) {
 SqliteStatement& SqliteStatement::Bind(int index, std::string_view text) {
   Keep(&bind_error_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
                                          SQLITE_UTF8));
+  return *this;
+}
+SqliteStatement& SqliteStatement::BindUnowned(int index, std::string_view text) {
+  Keep(&bind_error_, sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
   return *this;
 }
 SqliteStatement& SqliteStatement::BindBlob(int index, const void* data, size_t n) {

@@ -27,6 +27,9 @@ struct SqliteOptions {
   bool read_only = false;
   bool create_if_missing = true;
   int busy_timeout_ms = 10000;  // 10 s; concurrent writers queue up
+  // Page size in bytes for a database this call creates (a power of two,
+  // 512-65536); 0: SQLite's default (4096). Ignored for an existing file.
+  int new_page_size = 0;
 };
 
 class SqliteStatement;
@@ -76,6 +79,9 @@ class SqliteStatement {
   SqliteStatement& Bind(int index, double value);
   // Text is copied by SQLite; the view need not outlive the call.
   SqliteStatement& Bind(int index, std::string_view text);
+  // Text SQLite does not copy (for bulk inserts): it must stay unchanged
+  // until the statement is reset or the index is bound again.
+  SqliteStatement& BindUnowned(int index, std::string_view text);
   SqliteStatement& BindBlob(int index, const void* data, size_t n);
   SqliteStatement& BindNull(int index);
 
