@@ -57,8 +57,7 @@ class OpenAIBackend final : public Backend {
  private:
   bool chat() const { return options_.endpoint == OpenAIEndpoint::kChat; }
   // POSTs `body` to prefix + path. With `sse`, a 200 reply's body goes to it.
-  Result<HttpReply> Post(const std::string& path, const std::string& body,
-                         internal::SseChatReader* sse);
+  Result<HttpReply> Post(const std::string& path, std::string body, internal::SseChatReader* sse);
   std::unique_ptr<httplib::Client> Acquire();
   void Release(std::unique_ptr<httplib::Client> client);
   Result<Response> CompleteChat(const Request& request);
@@ -109,9 +108,9 @@ void OpenAIBackend::Release(std::unique_ptr<httplib::Client> client) {
   idle_.push_back({std::this_thread::get_id(), std::move(client)});
 }
 
-Result<HttpReply> OpenAIBackend::Post(const std::string& path, const std::string& body,
+Result<HttpReply> OpenAIBackend::Post(const std::string& path, std::string body,
                                       internal::SseChatReader* sse) {
-  const std::string url = host_ + prefix_ + path;
+  auto url = [&] { return host_ + prefix_ + path; };  // for messages only
   const double timeout_s = timeout_s_.load();
   const auto timeout = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::duration<double>(timeout_s));
@@ -125,7 +124,7 @@ Result<HttpReply> OpenAIBackend::Post(const std::string& path, const std::string
   httplib::Request req;
   req.method = "POST";
   req.path = prefix_ + path;
-  req.body = body;
+  req.body = std::move(body);
   req.set_header("Content-Type", "application/json");
   req.response_handler = [&](const httplib::Response& res) {
     reply.status = res.status;
@@ -133,7 +132,7 @@ Result<HttpReply> OpenAIBackend::Post(const std::string& path, const std::string
   };
   req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
     if (std::chrono::duration<double>(Clock::now() - start).count() > timeout_s) {
-      stream_error = Status::Unavailable("POST " + url + ": no complete reply within " +
+      stream_error = Status::Unavailable("POST " + url() + ": no complete reply within " +
                                          std::to_string(timeout_s) + " s");
       return false;
     }
@@ -144,14 +143,17 @@ Result<HttpReply> OpenAIBackend::Post(const std::string& path, const std::string
     stream_error = sse->Feed(std::string_view(data, n));
     return stream_error.ok();
   };
-  httplib::Result res = client->send(req);
-  if (!res) {
+  // send(Request&, ...) rather than send(const Request&), which copies the
+  // request (headers, body and handlers) first.
+  httplib::Response res;
+  httplib::Error error = httplib::Error::Success;
+  if (!client->send(req, res, error)) {
     if (!stream_error.ok()) return stream_error;
-    return Status::Unavailable("POST " + url + ": " + httplib::to_string(res.error()) +
-                               (res.error() == httplib::Error::Read ? " (timed out, reset or truncated)" : ""));
+    return Status::Unavailable("POST " + url() + ": " + httplib::to_string(error) +
+                               (error == httplib::Error::Read ? " (timed out, reset or truncated)" : ""));
   }
   Release(std::move(client));
-  reply.status = res->status;
+  reply.status = res.status;
   return reply;
 }
 
@@ -162,9 +164,9 @@ Result<Response> OpenAIBackend::CompleteText(const Request& request) {
         "or the engine backend");
   }
   const bool scored = request.kind != RequestKind::kGenerate;
-  const std::string body = scored ? internal::EchoBody(options_.model, request.context + request.continuation)
-                                  : internal::CompletionBody(options_.model, request);
-  DOKJA_ASSIGN_OR_RETURN(HttpReply reply, Post("/completions", body, nullptr));
+  std::string body = scored ? internal::EchoBody(options_.model, request.context + request.continuation)
+                            : internal::CompletionBody(options_.model, request);
+  DOKJA_ASSIGN_OR_RETURN(HttpReply reply, Post("/completions", std::move(body), nullptr));
   if (reply.status != 200) return HttpStatusError("POST " + host_ + prefix_ + "/completions", reply.status, reply.body);
   if (scored) return internal::ParseEchoReply(reply.body, request);
   return internal::ParseCompletionReply(reply.body);
@@ -177,9 +179,10 @@ Result<Response> OpenAIBackend::CompleteChat(const Request& request) {
         "openai-completions backend or the engine backend for " +
         std::string(RequestKindName(request.kind)) + " requests");
   }
-  const std::string body = internal::ChatBody(options_.model, request, options_.stream);
+  std::string body = internal::ChatBody(options_.model, request, options_.stream);
   internal::SseChatReader sse;
-  DOKJA_ASSIGN_OR_RETURN(HttpReply reply, Post("/chat/completions", body, options_.stream ? &sse : nullptr));
+  DOKJA_ASSIGN_OR_RETURN(HttpReply reply,
+                         Post("/chat/completions", std::move(body), options_.stream ? &sse : nullptr));
   if (reply.status != 200) {
     return HttpStatusError("POST " + host_ + prefix_ + "/chat/completions", reply.status, reply.body);
   }

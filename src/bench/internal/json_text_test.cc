@@ -203,3 +203,82 @@ TEST(CompletionReply, OnePassReaderAgreesWithTheTree) {
 
 }  // namespace
 }  // namespace dokja::bench::internal
+
+namespace dokja::bench::internal {
+namespace {
+
+// Replies as servers write them (vLLM, SGLang, llama.cpp, pretty-printed),
+// with escapes, surrogate pairs, Korean text and numbers of every form.
+const std::vector<std::string> kRealisticReplies = {
+    R"({"id":"cmpl-1","object":"text_completion","created":1700000000,"model":"m","choices":[{"index":0,)"
+    R"("text":" Paris.","logprobs":null,"finish_reason":"stop","stop_reason":null}],)"
+    R"("usage":{"prompt_tokens":6,"total_tokens":8,"completion_tokens":2}})",
+    "{\n  \"choices\" : [ {\"text\": \"\\ub2f5: \\uc11c\\uc6b8\\n\\t\\\"q\\\" \\/ \\\\\", "
+    "\"finish_reason\": \"length\"} ],\r\n  \"usage\": {\"completion_tokens\": 256}\n}",
+    R"({"choices":[{"text":"답: 서울 🙂 \ud83d\ude00","finish_reason":"stop","logprobs":{"tokens":["a"],)"
+    R"("token_logprobs":[-0.5,-1e-3,0,-0.0,1E+2,-12.75e-1]}}],"usage":{"completion_tokens":-0}})",
+    R"({"usage":{"completion_tokens":18446744073709551615},"choices":[{"text":"","finish_reason":null}]})",
+    R"({"choices":[{"text":"x\u0000y\u001f","finish_reason":"stop"},{"text":5}],"usage":[],"z":[[[{}]]]})",
+    R"({"choices":[{"text":"a"}],"usage":{"completion_tokens":-9223372036854775808}})",
+    R"({"ch\u006fices":[{"te\u0078t":"escaped keys","finish_reason":"stop"}]})",
+};
+
+// Every realistic reply takes the one-pass path and reads as the tree does.
+TEST(CompletionReply, OnePassReaderTakesRealisticReplies) {
+  for (const std::string& body : kRealisticReplies) {
+    Response fast;
+    ASSERT_TRUE(ReadCompletionReplyOnePass(body, &fast)) << body;
+    const Result<Response> tree = ParseCompletionReplyTree(body);
+    ASSERT_TRUE(tree.ok()) << tree.status().ToString();
+    EXPECT_EQ(fast.ToJson(), tree->ToJson()) << body;
+  }
+  Response r;
+  ASSERT_TRUE(ReadCompletionReplyOnePass(kRealisticReplies[1], &r));
+  EXPECT_EQ(r.text, "\xeb\x8b\xb5: \xec\x84\x9c\xec\x9a\xb8\n\t\"q\" / \\");
+  EXPECT_EQ(r.n_tokens, 256);
+  ASSERT_TRUE(ReadCompletionReplyOnePass(kRealisticReplies[2], &r));
+  EXPECT_NE(r.text.find("\xf0\x9f\x98\x80"), std::string::npos);  // the surrogate pair, as UTF-8
+}
+
+// Random edits of those replies (a byte deleted, inserted, replaced, a span
+// repeated): whatever the one-pass reader accepts, the tree reads the same;
+// what it refuses, ParseCompletionReply answers as the tree does.
+TEST(CompletionReply, MutatedRepliesReadAsTheTreeReadsThem) {
+  const std::string kBytes = "{}[]\",:\\/0123456789-+.eEtrufalsn \t\n\r\x01\x7f\x80\xbf\xc3\xed\xf0\xff"
+                             "\\u\\ud800\\udc00";
+  std::mt19937_64 rng(11);
+  int accepted = 0, refused = 0;
+  for (int i = 0; i < 30000; ++i) {
+    std::string body = kRealisticReplies[rng() % kRealisticReplies.size()];
+    for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0 && !body.empty(); --edits) {
+      const size_t at = rng() % body.size();
+      switch (rng() % 4) {
+        case 0: body.erase(at, 1); break;
+        case 1: body.insert(at, 1, kBytes[rng() % kBytes.size()]); break;
+        case 2: body[at] = kBytes[rng() % kBytes.size()]; break;
+        default: body.insert(at, body.substr(at, rng() % 12)); break;
+      }
+    }
+    Response fast;
+    const bool one_pass = ReadCompletionReplyOnePass(body, &fast);
+    const Result<Response> tree = ParseCompletionReplyTree(body);
+    if (one_pass) {
+      ++accepted;
+      ASSERT_TRUE(tree.ok()) << "accepted what the tree refuses: " << body << "\n" << tree.status().ToString();
+      ASSERT_EQ(fast.ToJson(), tree->ToJson()) << body;
+    } else {
+      ++refused;
+      const Result<Response> both = ParseCompletionReply(body);
+      ASSERT_EQ(both.ok(), tree.ok()) << body;
+      if (!both.ok()) {
+        ASSERT_EQ(both.status().ToString(), tree.status().ToString());
+      }
+    }
+  }
+  // Both paths were exercised.
+  EXPECT_GT(accepted, 3000);
+  EXPECT_GT(refused, 3000);
+}
+
+}  // namespace
+}  // namespace dokja::bench::internal

@@ -1,6 +1,8 @@
 #include "bench/internal/openai_json.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -194,138 +196,323 @@ Result<Response> ParseCompletionReplyTree(std::string_view body) {
 
 namespace {
 
-// Reads a completions reply in one pass, without building a JSON tree: the
-// fields ParseCompletionReply takes, by the tree's rules (the last of
-// repeated keys wins, choices[0].text must be a string, usage's
-// completion_tokens counts only when an integer). ok() is false for
-// anything but a well-formed success; the tree-based parser then runs and
-// words the error. A nlohmann SAX handler.
-class CompletionReplyReader {
+// Reads a completions reply in one pass, without building a JSON tree or
+// calling a general parser: the fields ParseCompletionReply takes, by the
+// tree's rules (the last of repeated keys wins, choices[0].text must be a
+// string, usage's completion_tokens counts only when an integer).
+//
+// Strict and conservative: it accepts only well-formed RFC 8259 JSON (valid
+// UTF-8, no lone surrogate escapes, nothing after the value) and gives up,
+// returning false, on anything else or anything it is unsure of (a number
+// past 64 bits, nesting past kMaxDepth, a byte-order mark); the tree-based
+// parser then runs and either reads it or words the error. So it never
+// accepts what the tree would refuse, and what it accepts reads the same
+// (tested against the tree on generated and mutated replies).
+class CompletionReplyScanner {
  public:
-  using number_integer_t = Json::number_integer_t;
-  using number_unsigned_t = Json::number_unsigned_t;
-  using number_float_t = Json::number_float_t;
-  using string_t = Json::string_t;
-  using binary_t = Json::binary_t;
+  explicit CompletionReplyScanner(std::string_view body)
+      : p_(body.data()), end_(body.data() + body.size()), body_(body) {}
 
-  bool null() { return Value(Kind::kOther); }
-  bool boolean(bool) { return Value(Kind::kOther); }
-  bool number_integer(number_integer_t v) { return Value(Kind::kInteger, static_cast<int32_t>(v)); }
-  bool number_unsigned(number_unsigned_t v) { return Value(Kind::kInteger, static_cast<int32_t>(v)); }
-  bool number_float(number_float_t, const string_t&) { return Value(Kind::kOther); }
-  bool binary(binary_t&) { return Value(Kind::kOther); }
-  bool string(string_t& s) { return Value(Kind::kString, 0, &s); }
-  bool start_object(std::size_t) { return Value(Kind::kObject); }
-  bool start_array(std::size_t) { return Value(Kind::kArray); }
-  bool end_object() { return Pop(); }
-  bool end_array() { return Pop(); }
-  bool key(string_t& k) {
-    Frame& f = frames_.back();
-    f.key = Key::kOther;
-    if (f.role == Role::kTop) {
-      if (k == "choices") f.key = Key::kChoices;
-      if (k == "usage") f.key = Key::kUsage;
-    } else if (f.role == Role::kChoice0) {
-      if (k == "text") f.key = Key::kText;
-      if (k == "finish_reason") f.key = Key::kFinishReason;
-    } else if (f.role == Role::kUsage && k == "completion_tokens") {
-      f.key = Key::kCompletionTokens;
-    }
+  // True with `out` filled when the reply is a well-formed success.
+  bool Read(Response* out) {
+    if (!IsValidUtf8(body_)) return false;
+    SkipSpace();
+    if (p_ == end_ || *p_ != '{') return false;
+    if (!Object(Role::kTop, 0)) return false;
+    SkipSpace();
+    if (p_ != end_) return false;
+    if (!(choices_ok_ && choice0_ok_ && have_text_)) return false;
+    out->text = std::move(text_);
+    out->finish_reason = std::move(finish_reason_);
+    if (have_tokens_) out->n_tokens = tokens_;
     return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
-
-  bool ok() const { return root_object_ && choices_ok_ && choice0_ok_ && have_text_; }
-  Response Take() {
-    Response r;
-    r.text = std::move(text_);
-    r.finish_reason = std::move(finish_reason_);
-    if (have_tokens_) r.n_tokens = tokens_;
-    return r;
   }
 
  private:
-  enum class Kind { kObject, kArray, kString, kInteger, kOther };
+  static constexpr int kMaxDepth = 64;
   enum class Role { kTop, kChoices, kChoice0, kUsage, kOther };
   enum class Key { kOther, kChoices, kUsage, kText, kFinishReason, kCompletionTokens };
-  struct Frame {
-    Role role;
-    Key key = Key::kOther;  // of the member being read (objects)
-    size_t count = 0;       // elements seen (arrays)
-  };
 
-  // Every value starts here; objects and arrays then push a frame.
-  bool Value(Kind kind, int32_t integer = 0, string_t* s = nullptr) {
-    Role role = Role::kOther;
-    if (frames_.empty()) {
-      root_object_ = kind == Kind::kObject;
-      role = Role::kTop;
+  void SkipSpace() {
+    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+  bool Consume(char c) {
+    SkipSpace();
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+
+  static int Hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+  // Four hex digits after "\u".
+  bool Hex4(uint32_t* v) {
+    if (end_ - p_ < 4) return false;
+    *v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const int h = Hex(p_[i]);
+      if (h < 0) return false;
+      *v = *v << 4 | static_cast<uint32_t>(h);
+    }
+    p_ += 4;
+    return true;
+  }
+  static void AppendUtf8(std::string* out, uint32_t cp) {
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | cp >> 6));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xE0 | cp >> 12));
+      out->push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
     } else {
-      Frame& parent = frames_.back();
-      role = Member(parent, kind, integer, s);
+      out->push_back(static_cast<char>(0xF0 | cp >> 18));
+      out->push_back(static_cast<char>(0x80 | (cp >> 12 & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp >> 6 & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
     }
-    if (kind == Kind::kObject || kind == Kind::kArray) frames_.push_back({role});
+  }
+  // A string at p_ (the opening quote), decoded into `out` unless null.
+  // The body's UTF-8 was checked as a whole.
+  bool String(std::string* out) {
+    if (p_ == end_ || *p_ != '"') return false;
+    ++p_;
+    if (out) out->clear();
+    while (true) {
+      const char* run = p_;
+      while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
+      if (out) out->append(run, static_cast<size_t>(p_ - run));
+      if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
+      if (*p_++ == '"') return true;
+      if (p_ == end_) return false;
+      char c = *p_++;
+      switch (c) {
+        case '"': case '\\': case '/': break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        case 'u': {
+          uint32_t cp;
+          if (!Hex4(&cp)) return false;
+          if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a low surrogate first
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            uint32_t low;
+            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+            p_ += 2;
+            if (!Hex4(&low) || low < 0xDC00 || low > 0xDFFF) return false;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          }
+          if (out) AppendUtf8(out, cp);
+          continue;
+        }
+        default: return false;
+      }
+      if (out) out->push_back(c);
+    }
+  }
+  // A number at p_. `*integer` says whether it has no fraction or exponent;
+  // then `*value` is it cast to int32 as the tree's get<int32_t>() does.
+  bool Number(bool* integer, int32_t* value) {
+    const char* const start = p_;
+    const bool negative = p_ != end_ && *p_ == '-';
+    if (negative) ++p_;
+    if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+    uint64_t magnitude = 0;
+    if (*p_ == '0') {
+      ++p_;
+    } else {
+      for (; p_ != end_ && *p_ >= '0' && *p_ <= '9'; ++p_) {
+        const uint64_t d = static_cast<uint64_t>(*p_ - '0');
+        if (magnitude > (UINT64_MAX - d) / 10) return false;  // past 64 bits: the tree decides
+        magnitude = magnitude * 10 + d;
+      }
+    }
+    *integer = true;
+    if (p_ != end_ && *p_ == '.') {
+      *integer = false;
+      ++p_;
+      if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      *integer = false;
+      ++p_;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    }
+    if (!*integer) {
+      // The tree refuses a number that does not fit a double; leave any
+      // doubt (overflow, underflow) to it.
+      double d;
+      const auto [ptr, ec] = std::from_chars(start, p_, d);
+      return ec == std::errc() && ptr == p_ && std::isfinite(d);
+    }
+    if (negative && magnitude > static_cast<uint64_t>(INT64_MAX) + 1) return false;
+    *value = negative ? static_cast<int32_t>(static_cast<int64_t>(0 - magnitude))
+                      : static_cast<int32_t>(magnitude);
     return true;
   }
-  // What a value of `kind` inside `parent` means; the role of its frame.
-  Role Member(Frame& parent, Kind kind, int32_t integer, string_t* s) {
-    switch (parent.role) {
-      case Role::kTop:
-        if (parent.key == Key::kChoices) {
-          choices_ok_ = kind == Kind::kArray;
-          ResetChoice();
-          return choices_ok_ ? Role::kChoices : Role::kOther;
-        }
-        if (parent.key == Key::kUsage) {
-          have_tokens_ = false;
-          return kind == Kind::kObject ? Role::kUsage : Role::kOther;
-        }
-        return Role::kOther;
-      case Role::kChoices:
-        if (parent.count++ != 0) return Role::kOther;
-        choice0_ok_ = kind == Kind::kObject;
-        return choice0_ok_ ? Role::kChoice0 : Role::kOther;
-      case Role::kChoice0:
-        if (parent.key == Key::kText) {
-          have_text_ = kind == Kind::kString;
-          if (s) text_ = std::move(*s);
-        } else if (parent.key == Key::kFinishReason) {
-          finish_reason_ = s ? std::move(*s) : std::string();
-        }
-        return Role::kOther;
-      case Role::kUsage:
-        if (parent.key == Key::kCompletionTokens) {
-          have_tokens_ = kind == Kind::kInteger;
-          tokens_ = integer;
-        }
-        return Role::kOther;
-      case Role::kOther:
-        return Role::kOther;
-    }
-    return Role::kOther;
-  }
-  void ResetChoice() {
-    choice0_ok_ = have_text_ = false;
-    text_.clear();
-    finish_reason_.clear();
-  }
-  bool Pop() {
-    frames_.pop_back();
+  bool Literal(std::string_view word) {
+    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+    p_ += word.size();
     return true;
+  }
+  // Any value at p_, read for its syntax only.
+  bool Skip(int depth) {
+    if (p_ == end_) return false;
+    switch (*p_) {
+      case '{': return Object(Role::kOther, depth + 1);
+      case '[': return Array(Role::kOther, depth + 1);
+      case '"': return String(nullptr);
+      case 't': return Literal("true");
+      case 'f': return Literal("false");
+      case 'n': return Literal("null");
+      default: {
+        bool integer;
+        int32_t v;
+        return Number(&integer, &v);
+      }
+    }
+  }
+  // A member name at p_: a view of the body when it has no escapes (the
+  // usual case), else decoded into key_.
+  bool KeyName(std::string_view* k) {
+    if (p_ == end_ || *p_ != '"') return false;
+    const char* q = p_ + 1;
+    while (q != end_ && *q != '"' && *q != '\\' && static_cast<unsigned char>(*q) >= 0x20) ++q;
+    if (q != end_ && *q == '"') {
+      *k = std::string_view(p_ + 1, static_cast<size_t>(q - p_ - 1));
+      p_ = q + 1;
+      return true;
+    }
+    if (!String(&key_)) return false;
+    *k = key_;
+    return true;
+  }
+  Key KeyOf(Role role, std::string_view k) const {
+    if (role == Role::kTop) {
+      if (k == "choices") return Key::kChoices;
+      if (k == "usage") return Key::kUsage;
+    } else if (role == Role::kChoice0) {
+      if (k == "text") return Key::kText;
+      if (k == "finish_reason") return Key::kFinishReason;
+    } else if (role == Role::kUsage && k == "completion_tokens") {
+      return Key::kCompletionTokens;
+    }
+    return Key::kOther;
+  }
+  // The value of member `key` of an object in `role`, at p_.
+  bool Member(Key key, int depth) {
+    const char c = *p_;
+    switch (key) {
+      case Key::kChoices:
+        choices_ok_ = c == '[';
+        choice0_ok_ = have_text_ = false;
+        text_.clear();
+        finish_reason_.clear();
+        return choices_ok_ ? Array(Role::kChoices, depth + 1) : Skip(depth);
+      case Key::kUsage:
+        have_tokens_ = false;
+        return c == '{' ? Object(Role::kUsage, depth + 1) : Skip(depth);
+      case Key::kText:
+        have_text_ = c == '"';
+        return have_text_ ? String(&text_) : Skip(depth);
+      case Key::kFinishReason:
+        if (c == '"') return String(&finish_reason_);
+        finish_reason_.clear();
+        return Skip(depth);
+      case Key::kCompletionTokens:
+        if (c == '-' || (c >= '0' && c <= '9')) {
+          int32_t v;
+          if (!Number(&have_tokens_, &v)) return false;
+          if (have_tokens_) tokens_ = v;
+          return true;
+        }
+        have_tokens_ = false;
+        return Skip(depth);
+      case Key::kOther:
+        return Skip(depth);
+    }
+    return false;
+  }
+  bool Object(Role role, int depth) {
+    if (depth > kMaxDepth) return false;
+    ++p_;  // '{'
+    SkipSpace();
+    if (p_ != end_ && *p_ == '}') {
+      ++p_;
+      return true;
+    }
+    while (true) {
+      SkipSpace();
+      std::string_view key;
+      if (!KeyName(&key)) return false;
+      if (!Consume(':')) return false;
+      SkipSpace();
+      if (p_ == end_ || !Member(KeyOf(role, key), depth)) return false;
+      SkipSpace();
+      if (p_ == end_) return false;
+      if (*p_ == '}') {
+        ++p_;
+        return true;
+      }
+      if (*p_++ != ',') return false;
+    }
+  }
+  bool Array(Role role, int depth) {
+    if (depth > kMaxDepth) return false;
+    ++p_;  // '['
+    SkipSpace();
+    if (p_ != end_ && *p_ == ']') {
+      ++p_;
+      return true;
+    }
+    for (size_t index = 0;; ++index) {
+      SkipSpace();
+      if (p_ == end_) return false;
+      if (role == Role::kChoices && index == 0) {
+        choice0_ok_ = *p_ == '{';
+        if (!(choice0_ok_ ? Object(Role::kChoice0, depth + 1) : Skip(depth))) return false;
+      } else if (!Skip(depth)) {
+        return false;
+      }
+      SkipSpace();
+      if (p_ == end_) return false;
+      if (*p_ == ']') {
+        ++p_;
+        return true;
+      }
+      if (*p_++ != ',') return false;
+    }
   }
 
-  std::vector<Frame> frames_;
-  bool root_object_ = false, choices_ok_ = false, choice0_ok_ = false, have_text_ = false;
-  bool have_tokens_ = false;
+  const char* p_;
+  const char* const end_;
+  const std::string_view body_;
+  std::string key_;  // a member name with escapes, decoded (not needed after KeyOf)
+  bool choices_ok_ = false, choice0_ok_ = false, have_text_ = false, have_tokens_ = false;
   int32_t tokens_ = 0;
   std::string text_, finish_reason_;
 };
 
 }  // namespace
 
+bool ReadCompletionReplyOnePass(std::string_view body, Response* out) {
+  return CompletionReplyScanner(body).Read(out);
+}
+
 Result<Response> ParseCompletionReply(std::string_view body) {
-  CompletionReplyReader reader;
-  if (Json::sax_parse(body.data(), body.data() + body.size(), &reader) && reader.ok()) return reader.Take();
+  Response r;
+  if (ReadCompletionReplyOnePass(body, &r)) return r;
   return ParseCompletionReplyTree(body);
 }
 

@@ -23,8 +23,10 @@ std::string ChatBody(const std::string& model, const Request& request, bool stre
 // prompt log-probs (llama.cpp's server); Unavailable for malformed JSON.
 Result<Response> ParseEchoReply(std::string_view body, const Request& request);
 Result<Response> ParseCompletionReply(std::string_view body);
-// The same through a JSON tree: ParseCompletionReply reads a successful
-// reply in one pass and hands anything else to this (exposed for tests).
+// ParseCompletionReply's two halves (exposed for tests): the one-pass reader
+// takes a well-formed success (true, `out` filled) and refuses anything else
+// or anything it is unsure of; the tree-based parser then reads or words it.
+bool ReadCompletionReplyOnePass(std::string_view body, Response* out);
 Result<Response> ParseCompletionReplyTree(std::string_view body);
 Result<Response> ParseChatReply(std::string_view body);
 
