@@ -33,8 +33,4 @@ void AppendJsonStrings(std::string& out, const std::vector<std::string>& strings
 void AppendJsonMessages(std::string& out, const std::vector<Message>& messages);
 inline void AppendJsonBool(std::string& out, bool v) { out += v ? "true" : "false"; }
 
-// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code
-// points past U+10FFFF).
-bool IsValidUtf8(std::string_view s);
-
 }  // namespace dokja::bench::internal

@@ -124,14 +124,6 @@ TEST(JsonText, StringsMatchNlohmann) {
   }
 }
 
-TEST(JsonText, Utf8Validation) {
-  EXPECT_TRUE(IsValidUtf8("plain é 한국어 🙂"));
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // a surrogate
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("abc\xe2\x82"));       // cut short
-}
-
 TEST(JsonText, RequestsResponsesAndBodiesMatchTheTreeTheyReplace) {
   Gen gen(2);
   for (int i = 0; i < 3000; ++i) {

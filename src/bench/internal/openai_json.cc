@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/utf8.h"
 #include "bench/internal/echo_score.h"
 #include "bench/internal/json_text.h"
 

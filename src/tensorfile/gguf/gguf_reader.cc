@@ -6,6 +6,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "base/utf8.h"
 #include "tensorfile/gguf/internal/header_cursor.h"
 
 namespace dokja {
@@ -129,7 +130,7 @@ Status ReadTensorInfo(HeaderCursor& cur, uint64_t tensor_idx, RawTensorInfo* raw
   Status s = cur.ReadString(&t.name);
   if (!s.ok()) return s.WithPrefix(where + ": name");
   if (t.name.empty()) return Status::Corrupt(where + ": name is empty");
-  if (!gguf_internal::IsValidUtf8(t.name)) {
+  if (!IsValidUtf8(t.name)) {
     return Status::Corrupt(where + ": name is not valid UTF-8");
   }
   const std::string named = where + " '" + t.name + "'";

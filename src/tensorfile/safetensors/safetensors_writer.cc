@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "base/utf8.h"
 #include "tensorfile/safetensors/internal/header.h"
 #include "tensorfile/safetensors/internal/writer.h"
 #include "tensorfile/safetensors/safetensors_reader.h"

@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/utf8.h"
 #include "tensorfile/safetensors/internal/header.h"
 #include "tensorfile/safetensors/safetensors_reader.h"
 
@@ -24,7 +25,7 @@ struct ShardIndex {
 // keep the last one, hiding a tensor mapped to two shards).
 Result<json> ParseJsonNoDuplicates(const std::string& text, const std::string& path) {
   size_t bad = 0;
-  if (!safetensors_internal::IsValidUtf8(text, &bad)) {
+  if (!IsValidUtf8(text, &bad)) {
     return Status::Corrupt(path + ": not valid UTF-8 (byte " + std::to_string(bad) + ")");
   }
   std::vector<std::unordered_set<std::string>> keys;  // one set per open object

@@ -32,9 +32,6 @@ struct KvLimits {
 // u32 element type and u64 count), or 0 for an unknown type.
 uint64_t MinEncodedBytes(uint32_t type);
 
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
-bool IsValidUtf8(std::string_view s);
-
 // Reads n_kv pairs at the cursor and adds them to *out. Corrupt on truncation,
 // unknown value types, invalid or empty keys, duplicate keys and bools other
 // than 0/1; Unsupported when a limit is exceeded.

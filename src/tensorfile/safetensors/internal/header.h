@@ -35,10 +35,6 @@ struct RawHeader {
   std::vector<std::pair<std::string, std::string>> metadata;
 };
 
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code
-// points past U+10FFFF). Otherwise false with *bad_offset at the first bad byte.
-bool IsValidUtf8(std::string_view s, size_t* bad_offset);
-
 // Parses the header text with a streaming (SAX) parser. Checks structure only:
 // a JSON object; every entry an object with exactly "dtype" (string), "shape"
 // (array of non-negative integers, at most kMaxRank) and "data_offsets"

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "base/utf8.h"
 #include "tensorfile/safetensors/internal/header.h"
 
 namespace dokja::safetensors_internal {
@@ -286,37 +287,7 @@ bool HeaderSax::end_array() {
   return Unexpected("']'");  // unreachable: the parser pairs brackets
 }
 
-// Length of the UTF-8 sequence led by `lead`, 0 when it cannot lead one.
-size_t SequenceLength(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) return 2;
-  if (lead >= 0xE0 && lead <= 0xEF) return 3;
-  if (lead >= 0xF0 && lead <= 0xF4) return 4;
-  return 0;
-}
-
 }  // namespace
-
-bool IsValidUtf8(std::string_view s, size_t* bad_offset) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  for (size_t i = 0; i < s.size();) {
-    const size_t len = SequenceLength(p[i]);
-    bool ok = len != 0 && len <= s.size() - i;
-    for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
-    // Second-byte limits rule out overlongs (E0, F0), surrogates (ED) and > U+10FFFF (F4).
-    if (ok && len >= 3) {
-      const unsigned char b1 = p[i + 1];
-      ok = !(p[i] == 0xE0 && b1 < 0xA0) && !(p[i] == 0xED && b1 > 0x9F) &&
-           !(p[i] == 0xF0 && b1 < 0x90) && !(p[i] == 0xF4 && b1 > 0x8F);
-    }
-    if (!ok) {
-      *bad_offset = i;
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
 
 Result<RawHeader> ParseHeaderJson(std::string_view text, const std::string& path) {
   size_t bad = 0;

@@ -2,38 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include <nlohmann/json.hpp>
+
+#include "base/json_escape.h"
 
 namespace dokja::text::jinja {
 namespace {
 
 constexpr int kMaxJsonDepth = 64;
-
-void AppendJsonString(std::string_view s, std::string& out) {
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 class JsonWriter {
  public:
@@ -49,7 +26,7 @@ class JsonWriter {
       case Value::Kind::kBool: out += v.as_bool() ? "true" : "false"; return Status::OK();
       case Value::Kind::kInt: out += std::to_string(v.as_int()); return Status::OK();
       case Value::Kind::kFloat: WriteFloat(v.as_float(), out); return Status::OK();
-      case Value::Kind::kString: AppendJsonString(v.as_string(), out); return Status::OK();
+      case Value::Kind::kString: AppendJsonQuoted(out, v.as_string()); return Status::OK();
       case Value::Kind::kList: return WriteList(v.as_list(), level, out);
       case Value::Kind::kDict: return WriteDict(v.as_dict(), level, out);
       default:
@@ -104,7 +81,7 @@ class JsonWriter {
     for (size_t i = 0; i < entries.size(); ++i) {
       if (i > 0) out += item_separator_;
       Break(level + 1, out);
-      AppendJsonString(entries[i]->first, out);
+      AppendJsonQuoted(out, entries[i]->first);
       out += format_.key_separator;
       DOKJA_RETURN_IF_ERROR(Write(entries[i]->second, level + 1, out));
     }

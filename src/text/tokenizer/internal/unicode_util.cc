@@ -73,16 +73,6 @@ void AppendUtf8(char32_t cp, std::string* out) {
   }
 }
 
-bool IsValidUtf8(std::string_view text) {
-  char32_t cp = 0;
-  for (size_t offset = 0; offset < text.size();) {
-    const size_t n = DecodeStrict(text, offset, &cp);
-    if (n == 0) return false;
-    offset += n;
-  }
-  return true;
-}
-
 const ByteUnicodeTable& ByteUnicodeTable::Get() {
   static const ByteUnicodeTable table;
   return table;

@@ -25,9 +25,6 @@ char32_t Utf8Decode(std::string_view text, size_t offset, size_t* length);
 // Appends the UTF-8 encoding of `cp` (must be <= 0x10FFFF).
 void AppendUtf8(char32_t cp, std::string* out);
 
-// True when `text` is entirely valid UTF-8.
-bool IsValidUtf8(std::string_view text);
-
 // SentencePiece's visible space, U+2581 (▁).
 inline constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";
 

@@ -1,0 +1,18 @@
+// Strict UTF-8 validation (Unicode Table 3-7): no overlong forms, no
+// surrogates, nothing past U+10FFFF, no sequence cut short. One definition
+// for the file parsers (safetensors, GGUF), the tokenizer and the JSON
+// writers.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace dokja {
+
+// Whether `s` is well-formed UTF-8. When it is not and `bad_offset` is
+// given, *bad_offset is the offset of the first ill-formed sequence.
+bool IsValidUtf8(std::string_view s, size_t* bad_offset = nullptr);
+
+}  // namespace dokja
