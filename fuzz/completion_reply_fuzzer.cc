@@ -9,7 +9,9 @@
 #include "bench/internal/openai_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace dokja::bench;
+  using dokja::Result;
+  using dokja::bench::Response;
+  namespace internal = dokja::bench::internal;
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   Response fast;
   const bool one_pass = internal::ReadCompletionReplyOnePass(body, &fast);

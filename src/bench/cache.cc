@@ -98,8 +98,8 @@ Status EnsureSchema(store::SqliteDb& db) {
   if (version == RequestCache::kFormat) return Status::OK();
   if (version > RequestCache::kFormat) {
     return Status::Unsupported("request cache format " + std::to_string(version) +
-                                      " was written by a newer dokja (this one reads formats 1-" +
-                                      std::to_string(RequestCache::kFormat) + ")");
+                               " was written by a newer dokja (this one reads formats 1-" +
+                               std::to_string(RequestCache::kFormat) + ")");
   }
   DOKJA_RETURN_IF_ERROR(db.Begin());
   Status s = [&]() -> Status {
