@@ -274,3 +274,82 @@ TEST(CompletionReply, MutatedRepliesReadAsTheTreeReadsThem) {
 
 }  // namespace
 }  // namespace dokja::bench::internal
+
+namespace dokja::bench::internal {
+namespace {
+
+// Chat replies as vLLM, SGLang and llama.cpp write them: reasoning fields,
+// null content, tool calls, repeated keys, pretty-printing.
+const std::vector<std::string> kRealisticChatReplies = {
+    R"({"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m","choices":[{"index":0,)"
+    R"("message":{"role":"assistant","content":"답: 서울","reasoning_content":"<생각>","tool_calls":[]},)"
+    R"("logprobs":null,"finish_reason":"stop","stop_reason":null}],)"
+    R"("usage":{"prompt_tokens":9,"total_tokens":20,"completion_tokens":11}})",
+    "{\n \"choices\": [ {\"message\": {\"content\": null, \"reasoning\": \"think \\ud83d\\ude00\",\n"
+    " \"tool_calls\": [{\"id\": \"c1\", \"function\": {\"name\": \"f\", \"arguments\": \"{}\"}}]},"
+    " \"finish_reason\": \"tool_calls\"} ]\r\n}",
+    R"({"choices":[{"message":{"content":"a","content":"b","reasoning_content":"","reasoning":"r"},)"
+    R"("finish_reason":"length"}],"usage":{"completion_tokens":2.0}})",
+    R"({"choices":[{"message":"not an object","message":{"content":"last wins"}}]})",
+    R"({"choices":[{"message":{"content":["parts"],"reasoning_content":7}}],"usage":{"completion_tokens":-1}})",
+};
+
+TEST(ChatReply, OnePassReaderTakesRealisticReplies) {
+  for (const std::string& body : kRealisticChatReplies) {
+    Response fast;
+    ASSERT_TRUE(ReadChatReplyOnePass(body, &fast)) << body;
+    const Result<Response> tree = ParseChatReplyTree(body);
+    ASSERT_TRUE(tree.ok()) << tree.status().ToString();
+    EXPECT_EQ(fast.ToJson(), tree->ToJson()) << body;
+  }
+  Response r;
+  ASSERT_TRUE(ReadChatReplyOnePass(kRealisticChatReplies[0], &r));
+  EXPECT_EQ(r.text, "답: 서울");
+  EXPECT_EQ(r.reasoning, "<생각>");
+  EXPECT_EQ(r.n_tokens, 11);
+  ASSERT_TRUE(ReadChatReplyOnePass(kRealisticChatReplies[2], &r));
+  EXPECT_EQ(r.text, "b");
+  EXPECT_EQ(r.reasoning, "r");  // reasoning_content empty: "reasoning" is used
+  // A completions reply is not a chat reply, and the other way round.
+  EXPECT_FALSE(ReadChatReplyOnePass(kRealisticReplies[0], &r));
+  EXPECT_FALSE(ReadCompletionReplyOnePass(kRealisticChatReplies[0], &r));
+}
+
+TEST(ChatReply, MutatedRepliesReadAsTheTreeReadsThem) {
+  const std::string kBytes = "{}[]\",:\\/0123456789-+.eEtrufalsn \t\n\r\x01\x7f\x80\xbf\xc3\xed\xf0\xff"
+                             "\\u\\ud800\\udc00";
+  std::mt19937_64 rng(13);
+  int accepted = 0, refused = 0;
+  for (int i = 0; i < 30000; ++i) {
+    std::string body = kRealisticChatReplies[rng() % kRealisticChatReplies.size()];
+    for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0 && !body.empty(); --edits) {
+      const size_t at = rng() % body.size();
+      switch (rng() % 4) {
+        case 0: body.erase(at, 1); break;
+        case 1: body.insert(at, 1, kBytes[rng() % kBytes.size()]); break;
+        case 2: body[at] = kBytes[rng() % kBytes.size()]; break;
+        default: body.insert(at, body.substr(at, rng() % 12)); break;
+      }
+    }
+    Response fast;
+    const bool one_pass = ReadChatReplyOnePass(body, &fast);
+    const Result<Response> tree = ParseChatReplyTree(body);
+    if (one_pass) {
+      ++accepted;
+      ASSERT_TRUE(tree.ok()) << "accepted what the tree refuses: " << body << "\n" << tree.status().ToString();
+      ASSERT_EQ(fast.ToJson(), tree->ToJson()) << body;
+    } else {
+      ++refused;
+      const Result<Response> both = ParseChatReply(body);
+      ASSERT_EQ(both.ok(), tree.ok()) << body;
+      if (!both.ok()) {
+        ASSERT_EQ(both.status().ToString(), tree.status().ToString());
+      }
+    }
+  }
+  EXPECT_GT(accepted, 3000);
+  EXPECT_GT(refused, 3000);
+}
+
+}  // namespace
+}  // namespace dokja::bench::internal

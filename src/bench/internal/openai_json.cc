@@ -197,10 +197,13 @@ Result<Response> ParseCompletionReplyTree(std::string_view body) {
 
 namespace {
 
-// Reads a completions reply in one pass, without building a JSON tree or
-// calling a general parser: the fields ParseCompletionReply takes, by the
-// tree's rules (the last of repeated keys wins, choices[0].text must be a
-// string, usage's completion_tokens counts only when an integer).
+// Reads a completions or chat completions reply in one pass, without
+// building a JSON tree or calling a general parser: the fields
+// ParseCompletionReply / ParseChatReply take, by the tree's rules (the last
+// of repeated keys wins; completions: choices[0].text must be a string;
+// chat: choices[0].message must be an object, and its content,
+// reasoning_content and reasoning count only when strings; usage's
+// completion_tokens counts only when an integer).
 //
 // Strict and conservative: it accepts only well-formed RFC 8259 JSON (valid
 // UTF-8, no lone surrogate escapes, nothing after the value) and gives up,
@@ -209,10 +212,10 @@ namespace {
 // parser then runs and either reads it or words the error. So it never
 // accepts what the tree would refuse, and what it accepts reads the same
 // (tested against the tree on generated and mutated replies).
-class CompletionReplyScanner {
+class ReplyScanner {
  public:
-  explicit CompletionReplyScanner(std::string_view body)
-      : p_(body.data()), end_(body.data() + body.size()), body_(body) {}
+  ReplyScanner(std::string_view body, bool chat)
+      : p_(body.data()), end_(body.data() + body.size()), body_(body), chat_(chat) {}
 
   // True with `out` filled when the reply is a well-formed success.
   bool Read(Response* out) {
@@ -222,8 +225,9 @@ class CompletionReplyScanner {
     if (!Object(Role::kTop, 0)) return false;
     SkipSpace();
     if (p_ != end_) return false;
-    if (!(choices_ok_ && choice0_ok_ && have_text_)) return false;
+    if (!(choices_ok_ && choice0_ok_ && (chat_ ? message_ok_ : have_text_))) return false;
     out->text = std::move(text_);
+    if (chat_) out->reasoning = std::move(reasoning_content_.empty() ? reasoning_ : reasoning_content_);
     out->finish_reason = std::move(finish_reason_);
     if (have_tokens_) out->n_tokens = tokens_;
     return true;
@@ -231,8 +235,11 @@ class CompletionReplyScanner {
 
  private:
   static constexpr int kMaxDepth = 64;
-  enum class Role { kTop, kChoices, kChoice0, kUsage, kOther };
-  enum class Key { kOther, kChoices, kUsage, kText, kFinishReason, kCompletionTokens };
+  enum class Role { kTop, kChoices, kChoice0, kMessage, kUsage, kOther };
+  enum class Key {
+    kOther, kChoices, kUsage, kText, kFinishReason, kCompletionTokens,
+    kMessage, kContent, kReasoningContent, kReasoning
+  };
 
   void SkipSpace() {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
@@ -404,12 +411,23 @@ class CompletionReplyScanner {
       if (k == "choices") return Key::kChoices;
       if (k == "usage") return Key::kUsage;
     } else if (role == Role::kChoice0) {
-      if (k == "text") return Key::kText;
       if (k == "finish_reason") return Key::kFinishReason;
+      if (!chat_ && k == "text") return Key::kText;
+      if (chat_ && k == "message") return Key::kMessage;
+    } else if (role == Role::kMessage) {
+      if (k == "content") return Key::kContent;
+      if (k == "reasoning_content") return Key::kReasoningContent;
+      if (k == "reasoning") return Key::kReasoning;
     } else if (role == Role::kUsage && k == "completion_tokens") {
       return Key::kCompletionTokens;
     }
     return Key::kOther;
+  }
+  // A member the tree reads as "the string, else empty".
+  bool StringOrEmpty(std::string* out, int depth) {
+    if (*p_ == '"') return String(out);
+    out->clear();
+    return Skip(depth);
   }
   // The value of member `key` of an object in `role`, at p_.
   bool Member(Key key, int depth) {
@@ -417,10 +435,24 @@ class CompletionReplyScanner {
     switch (key) {
       case Key::kChoices:
         choices_ok_ = c == '[';
-        choice0_ok_ = have_text_ = false;
+        choice0_ok_ = have_text_ = message_ok_ = false;
         text_.clear();
         finish_reason_.clear();
+        reasoning_content_.clear();
+        reasoning_.clear();
         return choices_ok_ ? Array(Role::kChoices, depth + 1) : Skip(depth);
+      case Key::kMessage:  // the last "message" is the one read
+        message_ok_ = c == '{';
+        text_.clear();
+        reasoning_content_.clear();
+        reasoning_.clear();
+        return message_ok_ ? Object(Role::kMessage, depth + 1) : Skip(depth);
+      case Key::kContent:
+        return StringOrEmpty(&text_, depth);
+      case Key::kReasoningContent:
+        return StringOrEmpty(&reasoning_content_, depth);
+      case Key::kReasoning:
+        return StringOrEmpty(&reasoning_, depth);
       case Key::kUsage:
         have_tokens_ = false;
         return c == '{' ? Object(Role::kUsage, depth + 1) : Skip(depth);
@@ -428,9 +460,7 @@ class CompletionReplyScanner {
         have_text_ = c == '"';
         return have_text_ ? String(&text_) : Skip(depth);
       case Key::kFinishReason:
-        if (c == '"') return String(&finish_reason_);
-        finish_reason_.clear();
-        return Skip(depth);
+        return StringOrEmpty(&finish_reason_, depth);
       case Key::kCompletionTokens:
         if (c == '-' || (c >= '0' && c <= '9')) {
           int32_t v;
@@ -499,16 +529,22 @@ class CompletionReplyScanner {
   const char* p_;
   const char* const end_;
   const std::string_view body_;
+  const bool chat_;
   std::string key_;  // a member name with escapes, decoded (not needed after KeyOf)
   bool choices_ok_ = false, choice0_ok_ = false, have_text_ = false, have_tokens_ = false;
+  bool message_ok_ = false;  // chat: the last choices[0].message is an object
   int32_t tokens_ = 0;
-  std::string text_, finish_reason_;
+  std::string text_, finish_reason_, reasoning_content_, reasoning_;
 };
 
 }  // namespace
 
 bool ReadCompletionReplyOnePass(std::string_view body, Response* out) {
-  return CompletionReplyScanner(body).Read(out);
+  return ReplyScanner(body, /*chat=*/false).Read(out);
+}
+
+bool ReadChatReplyOnePass(std::string_view body, Response* out) {
+  return ReplyScanner(body, /*chat=*/true).Read(out);
 }
 
 Result<Response> ParseCompletionReply(std::string_view body) {
@@ -518,6 +554,12 @@ Result<Response> ParseCompletionReply(std::string_view body) {
 }
 
 Result<Response> ParseChatReply(std::string_view body) {
+  Response r;
+  if (ReadChatReplyOnePass(body, &r)) return r;
+  return ParseChatReplyTree(body);
+}
+
+Result<Response> ParseChatReplyTree(std::string_view body) {
   DOKJA_ASSIGN_OR_RETURN(Json j, ParseObject(body, "chat completions"));
   DOKJA_ASSIGN_OR_RETURN(const Json* first, FirstChoice(j, "chat completions"));
   const Json& choice = *first;

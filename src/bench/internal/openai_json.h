@@ -29,6 +29,9 @@ Result<Response> ParseCompletionReply(std::string_view body);
 bool ReadCompletionReplyOnePass(std::string_view body, Response* out);
 Result<Response> ParseCompletionReplyTree(std::string_view body);
 Result<Response> ParseChatReply(std::string_view body);
+// ParseChatReply's two halves, as for completions.
+bool ReadChatReplyOnePass(std::string_view body, Response* out);
+Result<Response> ParseChatReplyTree(std::string_view body);
 
 // The "error.message" of an error reply, else the body's first 300 bytes.
 std::string ErrorMessage(std::string_view body);
