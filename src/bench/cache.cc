@@ -7,13 +7,9 @@
 namespace dokja::bench {
 namespace {
 
-// The index column: the digest's first 8 bytes, big-endian, as a signed
-// integer (SQLite's integers are signed).
-int64_t KeyPrefix(const CacheDigest& d) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | d[static_cast<size_t>(i)];
-  return static_cast<int64_t>(v);
-}
+// The index column: CacheKeyPrefix as a signed integer (SQLite's integers
+// are signed).
+int64_t KeyPrefix(const CacheDigest& d) { return static_cast<int64_t>(CacheKeyPrefix(d)); }
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -121,6 +117,12 @@ Status EnsureSchema(store::SqliteDb& db) {
 }
 
 }  // namespace
+
+uint64_t CacheKeyPrefix(const CacheDigest& key) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | key[i];
+  return v;
+}
 
 std::string CacheKey(const std::string& identity, const Request& request) {
   return CacheKey(identity, request.CanonicalJson());

@@ -34,6 +34,10 @@ namespace dokja::bench {
 // A cache key as bytes: SHA-256(identity, NUL, request canonical JSON).
 using CacheDigest = std::array<uint8_t, 32>;
 
+// The key's first 8 bytes, big-endian: uniform (a SHA-256), so the runner
+// hashes by it, and the cache indexes it (as a signed SQLite integer).
+uint64_t CacheKeyPrefix(const CacheDigest& key);
+
 // The cache key of `request` for a backend whose Identity() is `identity`:
 // hex SHA-256 of identity, a NUL byte, and the request's canonical JSON.
 std::string CacheKey(const std::string& identity, const Request& request);

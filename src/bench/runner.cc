@@ -62,10 +62,8 @@ class RunState {
   bool Register(size_t i, const CacheDigest& key) {
     std::lock_guard<std::mutex> lock(mu_);
     // Open addressing over the key's first 8 bytes (uniform: a SHA-256).
-    uint64_t h = 0;
-    for (int b = 0; b < 8; ++b) h = (h << 8) | key[static_cast<size_t>(b)];
     const size_t mask = first_of_.size() - 1;
-    size_t pos = static_cast<size_t>(h) & mask;
+    size_t pos = static_cast<size_t>(CacheKeyPrefix(key)) & mask;
     while (first_of_[pos] != 0 && key_of_[first_of_[pos] - 1] != key) pos = (pos + 1) & mask;
     if (first_of_[pos] == 0) {
       first_of_[pos] = i + 1;

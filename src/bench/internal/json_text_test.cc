@@ -232,16 +232,25 @@ TEST(CompletionReply, OnePassReaderTakesRealisticReplies) {
   EXPECT_NE(r.text.find("\xf0\x9f\x98\x80"), std::string::npos);  // the surrogate pair, as UTF-8
 }
 
-// Random edits of those replies (a byte deleted, inserted, replaced, a span
+// One way of reading a kind of reply: the one-pass reader, the tree, and
+// the two combined (what the backend calls).
+struct ReplyReader {
+  bool (*one_pass)(std::string_view, Response*);
+  Result<Response> (*tree)(std::string_view);
+  Result<Response> (*both)(std::string_view);
+};
+
+// Random edits of `replies` (a byte deleted, inserted, replaced, a span
 // repeated): whatever the one-pass reader accepts, the tree reads the same;
-// what it refuses, ParseCompletionReply answers as the tree does.
-TEST(CompletionReply, MutatedRepliesReadAsTheTreeReadsThem) {
+// what it refuses, the combined parser answers as the tree does. Both paths
+// must be exercised.
+void CheckMutatedReplies(const std::vector<std::string>& replies, const ReplyReader& reader, uint64_t seed) {
   const std::string kBytes = "{}[]\",:\\/0123456789-+.eEtrufalsn \t\n\r\x01\x7f\x80\xbf\xc3\xed\xf0\xff"
                              "\\u\\ud800\\udc00";
-  std::mt19937_64 rng(11);
+  std::mt19937_64 rng(seed);
   int accepted = 0, refused = 0;
   for (int i = 0; i < 30000; ++i) {
-    std::string body = kRealisticReplies[rng() % kRealisticReplies.size()];
+    std::string body = replies[rng() % replies.size()];
     for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0 && !body.empty(); --edits) {
       const size_t at = rng() % body.size();
       switch (rng() % 4) {
@@ -252,24 +261,28 @@ TEST(CompletionReply, MutatedRepliesReadAsTheTreeReadsThem) {
       }
     }
     Response fast;
-    const bool one_pass = ReadCompletionReplyOnePass(body, &fast);
-    const Result<Response> tree = ParseCompletionReplyTree(body);
+    const bool one_pass = reader.one_pass(body, &fast);
+    const Result<Response> tree = reader.tree(body);
     if (one_pass) {
       ++accepted;
       ASSERT_TRUE(tree.ok()) << "accepted what the tree refuses: " << body << "\n" << tree.status().ToString();
       ASSERT_EQ(fast.ToJson(), tree->ToJson()) << body;
     } else {
       ++refused;
-      const Result<Response> both = ParseCompletionReply(body);
+      const Result<Response> both = reader.both(body);
       ASSERT_EQ(both.ok(), tree.ok()) << body;
       if (!both.ok()) {
         ASSERT_EQ(both.status().ToString(), tree.status().ToString());
       }
     }
   }
-  // Both paths were exercised.
   EXPECT_GT(accepted, 3000);
   EXPECT_GT(refused, 3000);
+}
+
+TEST(CompletionReply, MutatedRepliesReadAsTheTreeReadsThem) {
+  CheckMutatedReplies(kRealisticReplies,
+                      {ReadCompletionReplyOnePass, ParseCompletionReplyTree, ParseCompletionReply}, 11);
 }
 
 }  // namespace
@@ -316,39 +329,7 @@ TEST(ChatReply, OnePassReaderTakesRealisticReplies) {
 }
 
 TEST(ChatReply, MutatedRepliesReadAsTheTreeReadsThem) {
-  const std::string kBytes = "{}[]\",:\\/0123456789-+.eEtrufalsn \t\n\r\x01\x7f\x80\xbf\xc3\xed\xf0\xff"
-                             "\\u\\ud800\\udc00";
-  std::mt19937_64 rng(13);
-  int accepted = 0, refused = 0;
-  for (int i = 0; i < 30000; ++i) {
-    std::string body = kRealisticChatReplies[rng() % kRealisticChatReplies.size()];
-    for (int edits = 1 + static_cast<int>(rng() % 3); edits > 0 && !body.empty(); --edits) {
-      const size_t at = rng() % body.size();
-      switch (rng() % 4) {
-        case 0: body.erase(at, 1); break;
-        case 1: body.insert(at, 1, kBytes[rng() % kBytes.size()]); break;
-        case 2: body[at] = kBytes[rng() % kBytes.size()]; break;
-        default: body.insert(at, body.substr(at, rng() % 12)); break;
-      }
-    }
-    Response fast;
-    const bool one_pass = ReadChatReplyOnePass(body, &fast);
-    const Result<Response> tree = ParseChatReplyTree(body);
-    if (one_pass) {
-      ++accepted;
-      ASSERT_TRUE(tree.ok()) << "accepted what the tree refuses: " << body << "\n" << tree.status().ToString();
-      ASSERT_EQ(fast.ToJson(), tree->ToJson()) << body;
-    } else {
-      ++refused;
-      const Result<Response> both = ParseChatReply(body);
-      ASSERT_EQ(both.ok(), tree.ok()) << body;
-      if (!both.ok()) {
-        ASSERT_EQ(both.status().ToString(), tree.status().ToString());
-      }
-    }
-  }
-  EXPECT_GT(accepted, 3000);
-  EXPECT_GT(refused, 3000);
+  CheckMutatedReplies(kRealisticChatReplies, {ReadChatReplyOnePass, ParseChatReplyTree, ParseChatReply}, 13);
 }
 
 }  // namespace

@@ -22,8 +22,7 @@ size_t Utf8CharLength(std::string_view text, size_t offset);
 // REQUIRES: offset < text.size().
 char32_t Utf8Decode(std::string_view text, size_t offset, size_t* length);
 
-// Appends the UTF-8 encoding of `cp` (must be <= 0x10FFFF).
-void AppendUtf8(char32_t cp, std::string* out);
+// AppendUtf8 (encoding one code point) is in base/utf8.h.
 
 // SentencePiece's visible space, U+2581 (▁).
 inline constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";
