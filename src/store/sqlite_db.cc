@@ -125,6 +125,11 @@ SqliteStatement& SqliteStatement::BindBlob(int index, const void* data, size_t n
   Keep(&bind_error_, sqlite3_bind_blob64(stmt_, index, n ? data : &kEmpty, n, SQLITE_TRANSIENT));
   return *this;
 }
+SqliteStatement& SqliteStatement::BindBlobUnowned(int index, const void* data, size_t n) {
+  static const char kEmpty = 0;
+  Keep(&bind_error_, sqlite3_bind_blob64(stmt_, index, n ? data : &kEmpty, n, SQLITE_STATIC));
+  return *this;
+}
 SqliteStatement& SqliteStatement::BindNull(int index) {
   Keep(&bind_error_, sqlite3_bind_null(stmt_, index));
   return *this;
@@ -158,6 +163,11 @@ Status SqliteStatement::Run() {
 void SqliteStatement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  bind_error_ = 0;
+}
+
+void SqliteStatement::Rewind() {
+  sqlite3_reset(stmt_);
   bind_error_ = 0;
 }
 

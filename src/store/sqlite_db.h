@@ -80,9 +80,12 @@ class SqliteStatement {
   // Text is copied by SQLite; the view need not outlive the call.
   SqliteStatement& Bind(int index, std::string_view text);
   // Text SQLite does not copy (for bulk inserts): it must stay unchanged
-  // until the statement is reset or the index is bound again.
+  // until the statement has run and been reset or rewound. Rewind keeps the
+  // pointer: bind the index again before the next Step.
   SqliteStatement& BindUnowned(int index, std::string_view text);
   SqliteStatement& BindBlob(int index, const void* data, size_t n);
+  // A blob SQLite does not copy, on BindUnowned's terms.
+  SqliteStatement& BindBlobUnowned(int index, const void* data, size_t n);
   SqliteStatement& BindNull(int index);
 
   // Advances: true when a row is ready, false when done. Bind errors made
@@ -92,6 +95,9 @@ class SqliteStatement {
   Status Run();
   // Clears bindings and rewinds, ready to bind again.
   void Reset();
+  // Rewinds and keeps the bindings: for a caller that binds every
+  // parameter before each run (cheaper than Reset).
+  void Rewind();
 
   int64_t ColumnInt64(int col) const;
   double ColumnDouble(int col) const;
