@@ -17,4 +17,9 @@ namespace dokja {
 // (base/utf8.h) before calling.
 void AppendJsonQuoted(std::string& out, std::string_view s);
 
+// True when every byte of `s` is printable ASCII other than '"' and '\\':
+// such a string is its own JSON body (and valid UTF-8). Eight bytes at a
+// time; the common case for prompts, keys and short answers.
+bool IsPlainJsonAscii(std::string_view s);
+
 }  // namespace dokja

@@ -48,5 +48,32 @@ TEST(JsonEscape, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(out, "\"\\u0000\"");
 }
 
+// The eight-bytes-at-a-time test agrees with a byte-by-byte one at every
+// length and position, for each byte value that matters.
+TEST(JsonEscape, PlainAsciiTestAgreesWithBytewise) {
+  auto plain = [](std::string_view s) {
+    for (unsigned char c : s) {
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+    }
+    return true;
+  };
+  for (size_t len = 0; len <= 20; ++len) {
+    const std::string base(len, 'a');
+    EXPECT_TRUE(IsPlainJsonAscii(base)) << len;
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (int c : {0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, 0x80, 0xc2, 0xff}) {
+        std::string s = base;
+        s[pos] = static_cast<char>(c);
+        ASSERT_EQ(IsPlainJsonAscii(s), plain(s)) << "length " << len << " byte " << c << " at " << pos;
+        std::string quoted;
+        AppendJsonQuoted(quoted, s);
+        if (plain(s)) {
+          EXPECT_EQ(quoted, "\"" + s + "\"");
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dokja

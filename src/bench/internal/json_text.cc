@@ -18,7 +18,7 @@ std::string NlohmannDump(const nlohmann::json& j) {
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
-  if (!IsValidUtf8(s)) {
+  if (!IsPlainJsonAscii(s) && !IsValidUtf8(s)) {
     out += NlohmannDump(nlohmann::json(std::string(s)));
     return;
   }
