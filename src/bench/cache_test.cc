@@ -1,5 +1,6 @@
-// RequestCache on its own: format 2 layout, the multi-row commit, key-prefix
-// collisions, conversion of format 1 files, and files from a newer dokja.
+// RequestCache on its own: format 3 layout, the multi-row commit, key-prefix
+// collisions, several connections on one file, conversion of format 1 and 2
+// files, and files from a newer dokja.
 #include "bench/cache.h"
 
 #include <unistd.h>
@@ -92,6 +93,71 @@ TEST(RequestCache, SamePrefixOtherKeyIsAMiss) {
   EXPECT_TRUE(cache->Lookup(key).value().has_value());
 }
 
+// Two connections on one file (two runs, or a run's writer and reader):
+// each sees what the other committed, and neither stores a key twice.
+TEST(RequestCache, ConnectionsSeeEachOthersCommitsAndStoreAKeyOnce) {
+  const std::string path = TempPath("two.db");
+  const std::string identity = R"({"type":"test"})";
+  auto first = std::move(RequestCache::Open(path, identity)).value();
+  auto second = std::move(RequestCache::Open(path, identity)).value();
+  const CacheKeyHasher keys(identity);
+  std::vector<std::string> requests;
+  std::vector<Response> answers;
+  for (int i = 0; i < 40; ++i) {
+    requests.push_back("request " + std::to_string(i));
+    answers.push_back(Answer("first " + std::to_string(i)));
+  }
+  std::vector<RequestCache::Entry> entries;
+  for (size_t i = 0; i < 30; ++i) entries.push_back({keys.Digest(requests[i]), requests[i], &answers[i]});
+  ASSERT_TRUE(first->Commit(entries).ok());
+  // `second` opened before those commits; its lookups find them.
+  auto found = second->Lookup(keys.Digest(requests[7]));
+  ASSERT_TRUE(found.ok() && found->has_value()) << found.status().ToString();
+  EXPECT_EQ((*found)->text, "first 7");
+  // `second` commits 10..39 with other answers: 10..29 are stored already.
+  std::vector<Response> others;
+  for (int i = 0; i < 40; ++i) others.push_back(Answer("second " + std::to_string(i)));
+  entries.clear();
+  for (size_t i = 10; i < 40; ++i) entries.push_back({keys.Digest(requests[i]), requests[i], &others[i]});
+  ASSERT_TRUE(second->Commit(entries).ok());
+  EXPECT_EQ(first->Count().value(), 40);
+  for (size_t i = 0; i < 40; ++i) {
+    for (RequestCache* c : {first.get(), second.get()}) {
+      auto got = c->Lookup(keys.Digest(requests[i]));
+      ASSERT_TRUE(got.ok() && got->has_value()) << i;
+      EXPECT_EQ((*got)->text, (i < 30 ? "first " : "second ") + std::to_string(i));
+    }
+  }
+  auto db = std::move(store::SqliteDb::Open(path)).value();
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM answers"), 40);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(DISTINCT key) FROM answers"), 40);
+  EXPECT_EQ(QueryInt(*db, "SELECT sum(length(prefixes)) / 8 FROM answer_keys"), 40);
+}
+
+// Rows inserted and never committed are gone: after a rollback (here, the
+// cache closing mid-transaction) neither this file nor a reopened cache has
+// them, and committing them later stores them.
+TEST(RequestCache, UncommittedInsertsAreNotStored) {
+  const std::string path = TempPath("uncommitted.db");
+  const CacheKeyHasher keys("id");
+  const std::string a = "a", b = "b";
+  const Response answer = Answer("x");
+  {
+    auto cache = std::move(RequestCache::Open(path, "id")).value();
+    ASSERT_TRUE(cache->Commit({{keys.Digest(a), a, &answer}}).ok());
+    ASSERT_TRUE(cache->Insert({{keys.Digest(b), b, &answer}}).ok());
+    auto reader = std::move(RequestCache::Open(path, "id")).value();
+    EXPECT_TRUE(reader->Lookup(keys.Digest(a)).value().has_value());
+    EXPECT_FALSE(reader->Lookup(keys.Digest(b)).value().has_value());
+  }
+  auto cache = std::move(RequestCache::Open(path, "id")).value();
+  EXPECT_EQ(cache->Count().value(), 1);
+  EXPECT_FALSE(cache->Lookup(keys.Digest(b)).value().has_value());
+  ASSERT_TRUE(cache->Commit({{keys.Digest(b), b, &answer}}).ok());
+  EXPECT_TRUE(cache->Lookup(keys.Digest(b)).value().has_value());
+  EXPECT_EQ(cache->Count().value(), 2);
+}
+
 TEST(RequestCache, MalformedHexKeyIsInvalidArgument) {
   auto cache = std::move(RequestCache::Open(TempPath("hex.db"), "id")).value();
   EXPECT_EQ(cache->Lookup(std::string("zz")).status().code(), StatusCode::kInvalidArgument);
@@ -143,6 +209,72 @@ TEST(RequestCache, ConvertsFormat1WithoutLosingAnswers) {
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v1'"), 0);
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM answers"), 80);
   EXPECT_EQ(QueryInt(*db, "SELECT min(created_unix) FROM answers"), 1700000000);
+}
+
+// A format 2 file (a UNIQUE index over answers.key_prefix) is converted on
+// open: every answer kept and found, the index and column gone.
+TEST(RequestCache, ConvertsFormat2WithoutLosingAnswers) {
+  const std::string path = TempPath("v2.db");
+  const std::string identity_a = R"({"model":"a"})", identity_b = R"({"model":"b"})";
+  {
+    auto db = std::move(store::SqliteDb::Open(path)).value();
+    ASSERT_TRUE(db->Exec("CREATE TABLE backends(id INTEGER PRIMARY KEY, identity_sha256 TEXT NOT NULL UNIQUE,"
+                         " identity TEXT NOT NULL, n_answers INTEGER NOT NULL DEFAULT 0);"
+                         "CREATE TABLE answers(id INTEGER PRIMARY KEY, key_prefix INTEGER NOT NULL, key BLOB NOT NULL,"
+                         " backend INTEGER NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL,"
+                         " created_unix INTEGER NOT NULL);"
+                         "CREATE UNIQUE INDEX answers_by_key_prefix ON answers(key_prefix);"
+                         "PRAGMA user_version = 2;")
+                    .ok());
+    auto backend = std::move(db->Prepare("INSERT INTO backends(id, identity_sha256, identity, n_answers)"
+                                         " VALUES(?, ?, ?, 25)")).value();
+    auto answer = std::move(db->Prepare("INSERT INTO answers(id, key_prefix, key, backend, request, response,"
+                                        " created_unix) VALUES(?, ?, ?, ?, ?, ?, 1700000000)")).value();
+    // The two backends' answers interleave, with a gap in the ids.
+    int64_t id = 1;
+    for (int i = 0; i < 25; ++i) {
+      for (int64_t b : {1, 2}) {
+        const std::string& identity = b == 1 ? identity_a : identity_b;
+        const std::string request = "request " + std::to_string(i);
+        const CacheDigest key = CacheKeyHasher(identity).Digest(request);
+        const std::string response = Answer(identity + " " + std::to_string(i)).ToJson();
+        answer.Reset();
+        answer.Bind(1, id).Bind(2, static_cast<int64_t>(CacheKeyPrefix(key))).BindBlob(3, key.data(), key.size());
+        answer.Bind(4, b).Bind(5, std::string_view(request)).Bind(6, std::string_view(response));
+        ASSERT_TRUE(answer.Run().ok());
+        id += i == 12 && b == 2 ? 5 : 1;
+      }
+    }
+    for (int64_t b : {1, 2}) {
+      const std::string& identity = b == 1 ? identity_a : identity_b;
+      const std::string sha = Sha256Hex(identity);
+      backend.Reset();
+      backend.Bind(1, b).Bind(2, std::string_view(sha)).Bind(3, std::string_view(identity));
+      ASSERT_TRUE(backend.Run().ok());
+    }
+  }
+  for (const std::string& identity : {identity_a, identity_b}) {
+    auto opened = RequestCache::Open(path, identity);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    EXPECT_EQ((*opened)->Count().value(), 25);
+    for (int i = 0; i < 25; ++i) {
+      const std::string request = "request " + std::to_string(i);
+      auto found = (*opened)->Lookup(CacheKeyHasher(identity).Digest(request));
+      ASSERT_TRUE(found.ok() && found->has_value()) << identity << " " << i;
+      EXPECT_EQ((*found)->text, identity + " " + std::to_string(i));
+    }
+    // A new answer lands after the converted ones and is found again.
+    const std::string request = "new";
+    const Response answer = Answer("new answer");
+    const CacheDigest key = CacheKeyHasher(identity).Digest(request);
+    ASSERT_TRUE((*opened)->Commit({{key, request, &answer}}).ok());
+    EXPECT_EQ((*opened)->Lookup(key).value()->text, "new answer");
+  }
+  auto db = std::move(store::SqliteDb::Open(path)).value();
+  EXPECT_EQ(QueryInt(*db, "PRAGMA user_version"), RequestCache::kFormat);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM answers"), 52);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM sqlite_master WHERE name = 'answers_by_key_prefix'"), 0);
+  EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM pragma_table_info('answers') WHERE name = 'key_prefix'"), 0);
 }
 
 TEST(RequestCache, RefusesAFileFromANewerDokja) {
