@@ -1,11 +1,8 @@
 #include "bench/openai_backend.h"
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <mutex>
-#include <thread>
-#include <vector>
+#include <memory>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -16,6 +13,11 @@ namespace dokja::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+uint64_t NextSerial() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 struct HttpReply {
   int status = 0;
@@ -48,6 +50,9 @@ class OpenAIBackend final : public Backend {
   OpenAIBackend(OpenAIBackendOptions options, std::string host, std::string prefix)
       : options_(std::move(options)), host_(std::move(host)), prefix_(std::move(prefix)),
         timeout_s_(options_.timeout_s) {}
+  ~OpenAIBackend() override {
+    for (size_t k = 0; k < kIdleSlots; ++k) delete idle_[k].load();
+  }
 
   Result<Response> Complete(const Request& request) override;
   Status Probe(std::span<const RequestKind> kinds) override;
@@ -66,30 +71,37 @@ class OpenAIBackend final : public Backend {
   const OpenAIBackendOptions options_;
   const std::string host_, prefix_;
   std::atomic<double> timeout_s_;
-  std::mutex mu_;
-  struct IdleClient {
-    std::thread::id last_user;  // the thread that released it
-    std::unique_ptr<httplib::Client> client;
-  };
-  std::vector<IdleClient> idle_;  // guarded by mu_
+  // Idle keep-alive connections, taken and put back by atomic exchanges:
+  // no lock on the request path (a shared lock there formed convoys under
+  // CPU contention; see RunState in runner.cc). Beyond kIdleSlots idle
+  // connections, a released one is closed.
+  static constexpr size_t kIdleSlots = 1024;
+  std::unique_ptr<std::atomic<httplib::Client*>[]> idle_{new std::atomic<httplib::Client*>[kIdleSlots]()};
+  const uint64_t serial_ = NextSerial();  // tells this backend's slot hints from another's
 };
 
+// The slot this thread last put a connection into, and whose backend it
+// was: each connection keeps talking to the same threads on both sides,
+// which the scheduler keeps close (handing connections around cut loopback
+// throughput by half).
+struct SlotHint {
+  uint64_t serial = 0;
+  size_t slot = 0;
+};
+thread_local SlotHint tl_slot_hint;
+
 std::unique_ptr<httplib::Client> OpenAIBackend::Acquire() {
-  {
-    // Prefer the connection this thread used last: each connection keeps
-    // talking to the same threads on both sides, which the scheduler keeps
-    // close (handing connections around cut loopback throughput by half).
-    // Else the one idle longest (idle_ is in release order), likely left by
-    // a thread that is gone, so no thread takes another's and starts a chain
-    // of such swaps.
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      const std::thread::id me = std::this_thread::get_id();
-      auto it = std::find_if(idle_.begin(), idle_.end(), [&](const IdleClient& c) { return c.last_user == me; });
-      if (it == idle_.end()) it = idle_.begin();
-      std::unique_ptr<httplib::Client> client = std::move(it->client);
-      idle_.erase(it);
-      return client;
+  // The connection this thread used last, else any idle one.
+  SlotHint& hint = tl_slot_hint;
+  if (hint.serial == serial_) {
+    if (httplib::Client* c = idle_[hint.slot].exchange(nullptr, std::memory_order_acquire)) {
+      return std::unique_ptr<httplib::Client>(c);
+    }
+  }
+  for (size_t k = 0; k < kIdleSlots; ++k) {
+    if (idle_[k].load(std::memory_order_relaxed) == nullptr) continue;
+    if (httplib::Client* c = idle_[k].exchange(nullptr, std::memory_order_acquire)) {
+      return std::unique_ptr<httplib::Client>(c);
     }
   }
   auto client = std::make_unique<httplib::Client>(host_);
@@ -104,8 +116,21 @@ std::unique_ptr<httplib::Client> OpenAIBackend::Acquire() {
 }
 
 void OpenAIBackend::Release(std::unique_ptr<httplib::Client> client) {
-  std::lock_guard<std::mutex> lock(mu_);
-  idle_.push_back({std::this_thread::get_id(), std::move(client)});
+  SlotHint& hint = tl_slot_hint;
+  httplib::Client* c = client.release();
+  if (hint.serial == serial_) {
+    httplib::Client* expected = nullptr;
+    if (idle_[hint.slot].compare_exchange_strong(expected, c, std::memory_order_release)) return;
+  }
+  for (size_t k = 0; k < kIdleSlots; ++k) {
+    httplib::Client* expected = nullptr;
+    if (idle_[k].load(std::memory_order_relaxed) == nullptr &&
+        idle_[k].compare_exchange_strong(expected, c, std::memory_order_release)) {
+      hint = {serial_, k};
+      return;
+    }
+  }
+  delete c;  // kIdleSlots connections are idle already
 }
 
 Result<HttpReply> OpenAIBackend::Post(const std::string& path, std::string body,

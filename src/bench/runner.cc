@@ -28,6 +28,13 @@ struct Done {
   int64_t retries = 0;
 };
 
+// One worker's finished requests, on their way to the committer. Only that
+// worker and the committer take `mu`.
+struct alignas(64) Outbox {
+  std::mutex mu;
+  std::vector<Done> items;  // guarded by mu
+};
+
 // What the workers, the committer and the calling thread share.
 //
 // Workers claim request indices themselves (an atomic counter, as a plain
@@ -35,15 +42,27 @@ struct Done {
 // request. A request counts as answered only once the committer has made its
 // answer durable (Committed), or when it came from the cache, or when it
 // repeats a request answered earlier in the run.
+//
+// A worker's path through a request takes no lock that another worker
+// takes: it claims by an atomic counter, registers its key in a lock-free
+// hash table, and hands its result to its own outbox. The shared mutex mu_
+// is for the rare paths (repeats, cache hits, failures, the end of the run)
+// and the committer. Under CPU contention a shared lock on the request path
+// forms convoys: a holder preempted for a time slice stalls every worker,
+// and each later handoff waits for the scheduler. (bench/runner_overhead
+// --only paired --no-cache, dokja's run beside plain clients on one server:
+// 0.45-1.02 of their throughput per round with a shared lock here and in
+// the backend's connection pool, 0.82-1.12 without.)
 class RunState {
  public:
-  RunState(std::vector<Response>& responses, const std::string& label, bool progress)
+  RunState(std::vector<Response>& responses, size_t n_workers, const std::string& label, bool progress)
       : responses_(responses), answered_(responses.size(), 0),
         progress_(label, static_cast<int64_t>(responses.size()), progress) {
     key_of_.resize(responses.size());
     size_t slots = 16;
     while (slots < 2 * responses.size()) slots *= 2;
-    first_of_.assign(slots, 0);
+    first_of_ = std::vector<std::atomic<size_t>>(slots);
+    for (size_t w = 0; w < n_workers; ++w) outboxes_.push_back(std::make_unique<Outbox>());
   }
 
   // Worker: the next request to handle; nullopt once none is left or the
@@ -60,25 +79,22 @@ class RunState {
   // request had the same key: `i` is then answered with that one's answer,
   // now or once it arrives.
   bool Register(size_t i, const CacheDigest& key) {
-    std::lock_guard<std::mutex> lock(mu_);
     // Open addressing over the key's first 8 bytes (uniform: a SHA-256).
+    // A slot holds 1 + the index of the first request with its key; the
+    // key is written before the slot is published (release), and read
+    // after the slot is seen (acquire).
+    key_of_[i] = key;
     const size_t mask = first_of_.size() - 1;
     size_t pos = static_cast<size_t>(CacheKeyPrefix(key)) & mask;
-    while (first_of_[pos] != 0 && key_of_[first_of_[pos] - 1] != key) pos = (pos + 1) & mask;
-    if (first_of_[pos] == 0) {
-      first_of_[pos] = i + 1;
-      key_of_[i] = key;
-      return true;
+    while (true) {
+      size_t cur = first_of_[pos].load(std::memory_order_acquire);
+      if (cur == 0) {
+        if (first_of_[pos].compare_exchange_strong(cur, i + 1, std::memory_order_acq_rel)) return true;
+        // Another worker took the slot; `cur` is now its value.
+      }
+      if (key_of_[cur - 1] == key) return RegisterRepeat(i, cur - 1);
+      pos = (pos + 1) & mask;
     }
-    const size_t first = first_of_[pos] - 1;
-    ++deduplicated_;
-    if (answered_[first]) {
-      responses_[i] = responses_[first];
-      MarkAnsweredLocked(i);
-    } else {
-      waiters_[first].push_back(i);
-    }
-    return false;
   }
 
   // Worker: request `i` was answered from the cache.
@@ -95,17 +111,25 @@ class RunState {
     FailLocked(std::move(status));
   }
 
-  // Worker: a request's final result, for the committer. A failed request
-  // stops the run at once: no worker claims another.
-  void Finish(Done done) {
-    bool wake_committer;
+  // Worker `w`: a request's final result, for the committer. A failed
+  // request stops the run at once: no worker claims another.
+  void Finish(size_t w, Done done) {
+    const bool failed = !done.result.ok();
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!done.result.ok()) StopLocked();
-      done_.push_back(std::move(done));
-      wake_committer = committer_waiting_ || stop_.load(std::memory_order_relaxed);
+      std::lock_guard<std::mutex> lock(outboxes_[w]->mu);
+      outboxes_[w]->items.push_back(std::move(done));
     }
-    if (wake_committer) done_cv_.notify_one();
+    finished_.fetch_add(1, std::memory_order_seq_cst);
+    // The committer, when it waits for results, says so under mu_ before
+    // it checks finished_; taking mu_ here then orders this notify after
+    // its wait began.
+    if (failed || committer_waiting_.load(std::memory_order_seq_cst)) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (failed) StopLocked();
+      }
+      done_cv_.notify_one();
+    }
   }
 
   // Worker: sleeps `d` unless the run stops first; false when it stopped.
@@ -123,35 +147,84 @@ class RunState {
     progress_cv_.notify_one();
   }
 
-  // Committer: waits until `not_before` (letting a batch gather) unless
-  // every request is claimed, then for at least one result; empty once
-  // closed and drained.
-  // `batch` comes back empty and takes done_'s place, so that done_ keeps
-  // its capacity and Finish rarely reallocates under the lock.
-  void TakeDone(Clock::time_point not_before, std::vector<Done>& batch) {
+  // A list of finished requests in the vectors the outboxes filled: the
+  // committer takes whole vectors, so no Done is moved one by one.
+  using Batch = std::vector<std::vector<Done>>;
+
+  // Committer: waits until `gather_until` (letting results gather) unless
+  // every request is claimed, then for at least one result, but not past
+  // `commit_by` when given; appends the results to `batch`. False once the
+  // run is closed and every result taken.
+  bool TakeDone(Clock::time_point gather_until, std::optional<Clock::time_point> commit_by, Batch& batch) {
+    bool closed;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      const Clock::time_point first = commit_by ? std::min(gather_until, *commit_by) : gather_until;
+      done_cv_.wait_until(lock, first, [&] { return closed_ || draining_; });
+      committer_waiting_.store(true, std::memory_order_seq_cst);
+      auto ready = [&] { return closed_ || finished_.load(std::memory_order_seq_cst) > taken_; };
+      if (commit_by) {
+        done_cv_.wait_until(lock, *commit_by, ready);
+      } else {
+        done_cv_.wait(lock, ready);
+      }
+      committer_waiting_.store(false, std::memory_order_relaxed);
+      closed = closed_;  // set after the last worker's last Finish
+    }
+    // Each non-empty outbox's vector is swapped for an empty one (keeping
+    // its capacity from an earlier round), so a worker's lock is held for
+    // a swap.
+    size_t taken = 0;
+    for (const std::unique_ptr<Outbox>& box : outboxes_) {
+      std::vector<Done> empty;
+      if (!spare_.empty()) {
+        empty = std::move(spare_.back());
+        spare_.pop_back();
+      }
+      {
+        std::lock_guard<std::mutex> lock(box->mu);
+        if (box->items.empty()) {
+          spare_.push_back(std::move(empty));
+          continue;
+        }
+        std::swap(box->items, empty);
+      }
+      taken += empty.size();
+      batch.push_back(std::move(empty));
+    }
+    taken_ += taken;
+    return !(closed && taken == 0);
+  }
+
+  // Committer: the vectors of a batch it is done with, for TakeDone to
+  // reuse.
+  void Recycle(Batch& batch) {
+    for (std::vector<Done>& v : batch) {
+      v.clear();
+      spare_.push_back(std::move(v));
+    }
     batch.clear();
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait_until(lock, not_before, [&] { return closed_ || draining_; });
-    committer_waiting_ = true;
-    done_cv_.wait(lock, [&] { return closed_ || !done_.empty(); });
-    committer_waiting_ = false;
-    batch.swap(done_);
   }
 
   // Committer: `batch` is durable (or not: `status`); its answers count.
-  void Committed(std::vector<Done>& batch, const Status& status) {
+  void Committed(Batch& batch, const Status& status) {
     // Answers move into place before the lock: only the committer writes
     // these elements, and nobody reads one before it is marked answered.
     if (status.ok()) {
-      for (Done& d : batch) {
-        if (d.result.ok()) responses_[d.index] = std::move(d.result).value();
+      for (std::vector<Done>& v : batch) {
+        for (Done& d : v) {
+          if (d.result.ok()) responses_[d.index] = std::move(d.result).value();
+        }
       }
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (Done& d : batch) AbsorbLocked(d, status);
+      for (std::vector<Done>& v : batch) {
+        for (Done& d : v) AbsorbLocked(d, status);
+      }
     }
     progress_cv_.notify_one();
+    Recycle(batch);
   }
 
   // Caller: redraws progress until every one of `n_workers` has exited.
@@ -198,6 +271,18 @@ class RunState {
   }
 
  private:
+  // Register's rare path: request `i` repeats request `first`.
+  bool RegisterRepeat(size_t i, size_t first) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++deduplicated_;
+    if (answered_[first]) {
+      responses_[i] = responses_[first];
+      MarkAnsweredLocked(i);
+    } else {
+      waiters_[first].push_back(i);
+    }
+    return false;
+  }
   void SetDraining() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -245,13 +330,16 @@ class RunState {
   std::mutex mu_;
   std::condition_variable done_cv_, stop_cv_, progress_cv_;
   std::vector<uint8_t> answered_;          // guarded by mu_
-  std::vector<CacheDigest> key_of_;        // mu_: key of each registered first request
-  std::vector<size_t> first_of_;           // mu_: hash slots, 1 + index of a first request, 0 empty
+  std::vector<CacheDigest> key_of_;        // element i: written by request i's worker before publishing
+  std::vector<std::atomic<size_t>> first_of_;  // hash slots: 1 + index of a first request, 0 empty
   std::unordered_map<size_t, std::vector<size_t>> waiters_;  // first index -> repeats; mu_
-  std::vector<Done> done_;                 // guarded by mu_: awaiting commit
+  std::vector<std::unique_ptr<Outbox>> outboxes_;  // one per worker
+  std::vector<std::vector<Done>> spare_;   // the committer's: empty vectors to swap into outboxes
+  std::atomic<uint64_t> finished_{0};      // results put in outboxes
+  uint64_t taken_ = 0;                     // the committer's: results taken from them
+  std::atomic<bool> committer_waiting_{false};  // written under mu_
   bool draining_ = false;                  // guarded by mu_: every request claimed
   bool closed_ = false;                    // guarded by mu_: no more results will come
-  bool committer_waiting_ = false;         // guarded by mu_
   size_t workers_exited_ = 0;              // guarded by mu_
   int64_t deduplicated_ = 0;               // guarded by mu_
   ProgressCounts counts_;                  // guarded by mu_
@@ -259,33 +347,55 @@ class RunState {
   Progress progress_;                      // the calling thread's
 };
 
-// Commits answers in batches, one transaction (one fsync) each, at most one
-// batch per kMinCommitInterval until every request is claimed: answers wait
-// at most that long to count (a kill -9 loses at most that much work), and
-// neither fsync latency nor its CPU cost (the filesystem journal's too)
-// limits throughput. 100 ms rather than 20: at 35,000 answers/s on loopback
-// the fsyncs alone cost about 3% of throughput at 20 ms
-// (bench/runner_overhead).
+// Answers are inserted into the cache as they gather (every
+// kInsertInterval, or at once when every request is claimed) and committed
+// in one transaction (one fsync) per kMinCommitInterval, and when the run
+// ends. An answer counts only once its transaction is committed: it waits
+// at most about kMinCommitInterval to count, and a kill -9 loses at most
+// that much work. Neither fsync latency nor its CPU cost (the filesystem
+// journal's too) limits throughput: at 35,000 answers/s on loopback the
+// fsyncs alone cost about 3% of throughput at one commit per 20 ms
+// (bench/runner_overhead). Inserting as answers gather, rather than a
+// whole interval's at commit time, leaves the run's end only the last few
+// milliseconds' answers to write.
 constexpr std::chrono::milliseconds kMinCommitInterval{100};
+constexpr std::chrono::milliseconds kInsertInterval{10};
 
 void CommitterLoop(RequestCache* cache, RunState& state) {
-  Clock::time_point last = Clock::now();
   std::vector<RequestCache::Entry> entries;
-  std::vector<Done> batch;
+  RunState::Batch batch, inserted;  // inserted: in the open transaction
+  Status status;                    // the open transaction's, once it failed
+  Clock::time_point last = Clock::now(), begun = last;
+  auto commit = [&] {
+    if (status.ok() && cache) status = cache->CommitInserted();
+    state.Committed(inserted, status);
+    status = Status::OK();
+  };
   while (true) {
-    state.TakeDone(last + kMinCommitInterval, batch);
+    const bool more = state.TakeDone(last + kInsertInterval,
+                                     inserted.empty() ? std::nullopt : std::optional(begun + kMinCommitInterval),
+                                     batch);
     last = Clock::now();
-    if (batch.empty()) return;
-    Status status;
-    if (cache) {
-      entries.clear();
-      for (const Done& d : batch) {
-        if (d.result.ok()) entries.push_back({d.key, d.request_json, &d.result.value()});
+    if (!batch.empty()) {
+      if (inserted.empty()) begun = last;
+      if (status.ok() && cache) {
+        entries.clear();
+        for (const std::vector<Done>& v : batch) {
+          for (const Done& d : v) {
+            if (d.result.ok()) entries.push_back({d.key, d.request_json, &d.result.value()});
+          }
+        }
+        status = cache->Insert(entries);
       }
-      status = cache->Commit(entries);
+      for (std::vector<Done>& v : batch) inserted.push_back(std::move(v));
+      batch.clear();
     }
-    state.Committed(batch, status);
+    if (!more) break;
+    // A failed insert is reported at once (the run stops), not at the
+    // interval's end.
+    if (!inserted.empty() && (!status.ok() || Clock::now() - begun >= kMinCommitInterval)) commit();
   }
+  if (!inserted.empty()) commit();
 }
 
 // A cache connection the workers share for lookups (resumed runs only).
@@ -334,7 +444,7 @@ bool TryCache(const WorkerContext& ctx, size_t i, const CacheDigest& key, bool* 
   return true;
 }
 
-void WorkerLoop(const WorkerContext& ctx) {
+void WorkerLoop(const WorkerContext& ctx, size_t worker) {
   std::mt19937_64 rng{std::random_device{}()};
   while (std::optional<size_t> i = ctx.state.Claim()) {
     const Request& request = ctx.requests[*i];
@@ -349,7 +459,7 @@ void WorkerLoop(const WorkerContext& ctx) {
       if (hit) continue;
     }
     Send(ctx, request, rng, done);
-    ctx.state.Finish(std::move(done));
+    ctx.state.Finish(worker, std::move(done));
   }
   ctx.state.WorkerExited();
 }
@@ -386,13 +496,13 @@ Status RunRequests(Backend& backend, const std::vector<Request>& requests,
     }
   }
   backend.SetTimeout(options.request_timeout_s);
-  RunState state(*responses, options.label, options.progress);
-  const CacheKeyHasher keys(identity);
-  const WorkerContext ctx{backend, requests, options, keys, state, reader.cache ? &reader : nullptr};
   const size_t n_workers = std::min<size_t>(static_cast<size_t>(options.concurrency),
                                             std::max<size_t>(1, requests.size()));
+  RunState state(*responses, n_workers, options.label, options.progress);
+  const CacheKeyHasher keys(identity);
+  const WorkerContext ctx{backend, requests, options, keys, state, reader.cache ? &reader : nullptr};
   std::vector<std::thread> workers;
-  for (size_t w = 0; w < n_workers; ++w) workers.emplace_back([&ctx] { WorkerLoop(ctx); });
+  for (size_t w = 0; w < n_workers; ++w) workers.emplace_back([&ctx, w] { WorkerLoop(ctx, w); });
   std::thread committer([&] { CommitterLoop(writer.get(), state); });
   state.WaitForWorkers(n_workers);
   for (std::thread& t : workers) t.join();
