@@ -20,7 +20,8 @@
 // Diagnostics: --no-cache runs dokja without the cache; --only baseline or
 // --only dokja runs one side (for profiling); --only backend replaces the
 // runner with N threads calling the OpenAI backend directly; --only cache
-// times the request cache's commits alone.
+// times the request cache's commits alone; --only paired runs dokja beside
+// plain clients at the same time, on one server.
 //
 // Usage: runner_overhead [--requests N] [--concurrency C] [--delay-us D]
 //                        [--rounds R] [--dir DIR] [--no-cache] [--only SIDE]
@@ -54,7 +55,7 @@ struct Args {
   int delay_us = 0;
   int rounds = 9;
   bool cache = true;
-  std::string only;  // "baseline", "dokja", "backend" or "cache": one side (for profiling)
+  std::string only;  // "baseline", "dokja", "backend", "cache" or "paired": diagnostics
   std::string dir = std::filesystem::temp_directory_path().string();
 };
 
@@ -72,7 +73,7 @@ Args ParseArgs(int argc, char** argv) {
     else if (s == "--only") a.only = next();
     else {
       std::fprintf(stderr, "usage: runner_overhead [--requests N] [--concurrency C] [--delay-us D] "
-                           "[--rounds R] [--dir DIR] [--no-cache] [--only baseline|dokja|backend|cache]\n");
+                           "[--rounds R] [--dir DIR] [--no-cache] [--only baseline|dokja|backend|cache|paired]\n");
       std::exit(2);
     }
   }
@@ -128,28 +129,40 @@ class CannedServer {
 
 std::string Prompt(int i, int round) { return "question " + std::to_string(i) + " round " + std::to_string(round); }
 
+// One plain load-generating client: keep-alive, connected before the clock
+// starts (as dokja's warm-up run connects its backend), sending the body
+// dokja's backend sends for prompt i of the round until next() is negative.
+// Counts the requests answered 200 and the others.
+template <typename Next>
+void PlainClient(int port, int round, std::latch& connected, Next next, std::atomic<int>& ok,
+                 std::atomic<int>& failures) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);  // as dokja's backend does: no Nagle delay
+  if (!client.Post("/v1/completions", "{}", "application/json")) ++failures;
+  connected.arrive_and_wait();
+  for (int i; (i = next()) >= 0;) {
+    const std::string body =
+        R"({"max_tokens":256,"prompt":")" + Prompt(i, round) + R"(","seed":0,"temperature":0.0,"top_p":1.0})";
+    auto res = client.Post("/v1/completions", body, "application/json");
+    if (res && res->status == 200) {
+      ++ok;
+    } else {
+      ++failures;
+    }
+  }
+}
+
 // Requests per second of N raw clients sending `total` requests in all,
 // with the body dokja's backend sends for the same prompt.
 Measure Baseline(int port, int concurrency, int total, int round, const std::string& only) {
   if (only == "dokja") return {};
-  std::atomic<int> next{0};
-  std::atomic<int> failures{0};
+  std::atomic<int> next{0}, ok{0}, failures{0};
   std::latch connected(concurrency + 1);
   std::vector<std::thread> threads;
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&] {
-      httplib::Client client("127.0.0.1", port);
-      client.set_keep_alive(true);
-      client.set_tcp_nodelay(true);  // as dokja's backend does: no Nagle delay
-      // Connect before the clock starts (as dokja's warm-up run does).
-      if (!client.Post("/v1/completions", "{}", "application/json")) ++failures;
-      connected.arrive_and_wait();
-      for (int i; (i = next++) < total;) {
-        const std::string body = R"({"max_tokens":256,"prompt":")" + Prompt(i, round) +
-                                 R"(","seed":0,"temperature":0.0,"top_p":1.0})";
-        auto res = client.Post("/v1/completions", body, "application/json");
-        if (!res || res->status != 200) ++failures;
-      }
+      PlainClient(port, round, connected, [&] { const int i = next++; return i < total ? i : -1; }, ok, failures);
     });
   }
   connected.arrive_and_wait();
@@ -234,49 +247,94 @@ Measure BackendOnly(int port, const Args& args, int round) {
   return {args.requests / s, (CpuSeconds() - cpu0) * 1e6 / args.requests};
 }
 
+// dokja's side of a round: the backend (its connections opened by a
+// warm-up run without cache, as the baseline connects before its clock
+// starts), the requests, and the runner's options with a fresh cache.
+struct DokjaSide {
+  std::unique_ptr<dokja::bench::Backend> backend;
+  std::vector<dokja::bench::Request> requests;
+  dokja::bench::RunnerOptions options;
+
+  DokjaSide(int port, const Args& args, int round) {
+    using namespace dokja::bench;
+    OpenAIBackendOptions backend_options;
+    backend_options.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+    auto made = MakeOpenAIBackend(backend_options);
+    if (!made.ok()) {
+      std::fprintf(stderr, "%s\n", made.status().ToString().c_str());
+      std::exit(1);
+    }
+    backend = std::move(made).value();
+    requests.resize(static_cast<size_t>(args.requests));
+    for (size_t i = 0; i < requests.size(); ++i) requests[i].context = Prompt(static_cast<int>(i), round);
+    options.concurrency = args.concurrency;
+    options.progress = false;
+    if (args.cache) options.cache_path = args.dir + "/dokja_runner_overhead_" + std::to_string(::getpid()) + ".db";
+    RemoveCache();
+    std::vector<Request> warm(static_cast<size_t>(2 * args.concurrency));
+    for (size_t i = 0; i < warm.size(); ++i) warm[i].context = "warm-up " + std::to_string(i);
+    RunnerOptions warm_options = options;
+    warm_options.cache_path.clear();
+    std::vector<Response> responses;
+    if (!RunRequests(*backend, warm, warm_options, &responses).ok()) std::exit(1);
+  }
+  ~DokjaSide() { RemoveCache(); }
+  void RemoveCache() const {
+    if (options.cache_path.empty()) return;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(options.cache_path + suffix);
+  }
+  // Runs every request; exits the program unless all were sent and answered.
+  void Run(dokja::bench::RunStats* stats) const {
+    std::vector<dokja::bench::Response> responses;
+    dokja::Status s = RunRequests(*backend, requests, options, &responses, stats);
+    if (!s.ok() || stats->sent != static_cast<int64_t>(requests.size())) {
+      std::fprintf(stderr, "dokja run failed: %s\n", s.ToString().c_str());
+      std::exit(1);
+    }
+  }
+};
+
+// Diagnostic: plain clients and dokja's run at the same time against the
+// one server; the clients send until dokja's run returns. Prints both rates
+// over dokja's run (a noise-free comparison in principle, but the kernel
+// then also starves the cache's fsyncs: see docs/bench_runner.md).
+Measure Paired(int port, const Args& args, int round) {
+  const DokjaSide side(port, args, round);
+  std::atomic<bool> stop{false};
+  std::atomic<int> next{0}, ok{0}, failures{0};
+  std::latch connected(args.concurrency + 1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < args.concurrency; ++t) {
+    threads.emplace_back([&] {
+      PlainClient(port, round + 1000, connected, [&] { return stop.load() ? -1 : next++; }, ok, failures);
+    });
+  }
+  connected.arrive_and_wait();
+  dokja::bench::RunStats stats;
+  const auto t0 = Clock::now();
+  side.Run(&stats);
+  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  const int base = ok.load();
+  stop = true;
+  for (std::thread& t : threads) t.join();
+  std::printf("  paired: dokja %.0f req/s, plain clients %.0f req/s over %.3f s, ratio %.3f\n", args.requests / wall,
+              base / wall, wall, static_cast<double>(args.requests) / std::max(1, base));
+  return {args.requests / wall, 0};
+}
+
 Measure Dokja(int port, const Args& args, int round) {
   if (args.only == "backend") return BackendOnly(port, args, round);
-  using namespace dokja::bench;
-  OpenAIBackendOptions options;
-  options.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
-  auto backend = MakeOpenAIBackend(options);
-  if (!backend.ok()) {
-    std::fprintf(stderr, "%s\n", backend.status().ToString().c_str());
-    std::exit(1);
-  }
-  std::vector<Request> requests(static_cast<size_t>(args.requests));
-  for (size_t i = 0; i < requests.size(); ++i) {
-    requests[i].context = Prompt(static_cast<int>(i), round);
-  }
-  RunnerOptions ro;
-  ro.concurrency = args.concurrency;
-  ro.progress = false;
-  if (args.cache) ro.cache_path = args.dir + "/dokja_runner_overhead_" + std::to_string(::getpid()) + ".db";
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(ro.cache_path + suffix);
+  if (args.only == "paired") return Paired(port, args, round);
   if (args.only == "baseline") return {};
-  std::vector<Response> responses;
-  RunStats stats;
-  // Warm-up without cache: opens the backend's pooled connections, as the
-  // baseline connects before its clock starts.
-  std::vector<Request> warm(static_cast<size_t>(2 * args.concurrency));
-  for (size_t i = 0; i < warm.size(); ++i) warm[i].context = "warm-up " + std::to_string(i);
-  RunnerOptions warm_options = ro;
-  warm_options.cache_path.clear();
-  if (!RunRequests(**backend, warm, warm_options, &responses).ok()) std::exit(1);
+  const DokjaSide side(port, args, round);
   // Wall time of the whole call: opening the cache and closing it (its last
   // checkpoint) count, not only RunStats::wall_s.
+  dokja::bench::RunStats stats;
   const double cpu0 = CpuSeconds();
   const auto t0 = Clock::now();
-  dokja::Status s = RunRequests(**backend, requests, ro, &responses, &stats);
+  side.Run(&stats);
   const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   const double cpu = CpuSeconds() - cpu0;
-  if (args.cache) {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(ro.cache_path + suffix);
-  }
-  if (!s.ok() || stats.sent != args.requests) {
-    std::fprintf(stderr, "dokja run failed: %s\n", s.ToString().c_str());
-    std::exit(1);
-  }
   return {static_cast<double>(stats.sent) / wall, cpu * 1e6 / static_cast<double>(stats.sent)};
 }
 
