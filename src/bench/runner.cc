@@ -5,11 +5,15 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
 #include <unordered_map>
+
+#include <unistd.h>
 
 #include "bench/cache.h"
 #include "bench/progress.h"
@@ -464,6 +468,18 @@ void WorkerLoop(const WorkerContext& ctx, size_t worker) {
   ctx.state.WorkerExited();
 }
 
+// Whether a new file can be made at `path`: its directory exists and is
+// writable.
+Status CheckCanCreate(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return Status::InvalidArgument("cannot create the request cache " + path + ": directory " + dir.string() +
+                                   ": " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
 Status CheckOptions(const RunnerOptions& options) {
   if (options.concurrency < 1) return Status::InvalidArgument("runner: concurrency must be >= 1");
   if (options.max_retries < 0) return Status::InvalidArgument("runner: max_retries must be >= 0");
@@ -485,14 +501,25 @@ Status RunRequests(Backend& backend, const std::vector<Request>& requests,
   std::unique_ptr<RequestCache> writer;
   SharedReader reader;
   std::unique_ptr<RequestCache> reader_cache;
+  // A cache file that does not exist yet holds no answers to look up: the
+  // committer creates it while the first requests are out (creating one
+  // waits for several fsyncs, a few milliseconds). Its directory must be
+  // writable before anything is sent.
+  bool create_in_committer = false;
   if (!options.cache_path.empty()) {
-    DOKJA_ASSIGN_OR_RETURN(writer, RequestCache::Open(options.cache_path, identity));
-    // A cache with no answers for this backend yet cannot hit: skip the
-    // lookups. Repeats within this run are found by key.
-    DOKJA_ASSIGN_OR_RETURN(bool any, writer->HasAnswers());
-    if (any) {
-      DOKJA_ASSIGN_OR_RETURN(reader_cache, RequestCache::Open(options.cache_path, identity));
-      reader.cache = reader_cache.get();
+    std::error_code ec;
+    if (!std::filesystem::exists(options.cache_path, ec) && !ec) {
+      DOKJA_RETURN_IF_ERROR(CheckCanCreate(options.cache_path));
+      create_in_committer = true;
+    } else {
+      DOKJA_ASSIGN_OR_RETURN(writer, RequestCache::Open(options.cache_path, identity));
+      // A cache with no answers for this backend yet cannot hit: skip the
+      // lookups. Repeats within this run are found by key.
+      DOKJA_ASSIGN_OR_RETURN(bool any, writer->HasAnswers());
+      if (any) {
+        DOKJA_ASSIGN_OR_RETURN(reader_cache, RequestCache::Open(options.cache_path, identity));
+        reader.cache = reader_cache.get();
+      }
     }
   }
   backend.SetTimeout(options.request_timeout_s);
@@ -503,7 +530,17 @@ Status RunRequests(Backend& backend, const std::vector<Request>& requests,
   const WorkerContext ctx{backend, requests, options, keys, state, reader.cache ? &reader : nullptr};
   std::vector<std::thread> workers;
   for (size_t w = 0; w < n_workers; ++w) workers.emplace_back([&ctx, w] { WorkerLoop(ctx, w); });
-  std::thread committer([&] { CommitterLoop(writer.get(), state); });
+  std::thread committer([&] {
+    if (create_in_committer) {
+      Result<std::unique_ptr<RequestCache>> opened = RequestCache::Open(options.cache_path, identity);
+      if (opened.ok()) {
+        writer = std::move(opened).value();
+      } else {
+        state.Fail(opened.status());  // stops the run; what is in flight still drains
+      }
+    }
+    CommitterLoop(writer.get(), state);
+  });
   state.WaitForWorkers(n_workers);
   for (std::thread& t : workers) t.join();
   state.Close();

@@ -95,6 +95,30 @@ TEST(Runner, RepeatedRequestsAreSentOnce) {
   }
 }
 
+// A cache that cannot be created fails the run with a message naming it:
+// before anything is sent when its directory is missing; when creating the
+// file itself fails (here a dangling symlink; the runner creates a new
+// cache while the first requests are out), once that failure is known: the
+// requests sent meanwhile (a few milliseconds' worth) are not all 2,000.
+TEST(Runner, CacheThatCannotBeCreatedFailsTheRun) {
+  LoopbackServer server;
+  auto backend = Make(server);
+  std::vector<Response> responses;
+  const std::string missing_dir = TempPath("no_such_dir") + "/cache.db";
+  Status s = RunRequests(*backend, Requests(20, 20), Options(missing_dir, 2), &responses);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(missing_dir), std::string::npos) << s.ToString();
+  EXPECT_EQ(server.requests(), 0);
+
+  const std::string link = TempPath("dangling.db");
+  std::filesystem::create_symlink(TempPath("no_such_target_dir") + "/x/cache.db", link);
+  s = RunRequests(*backend, Requests(2000, 2000), Options(link, 2), &responses);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.ToString().find(link), std::string::npos) << s.ToString();
+  EXPECT_LT(server.requests(), 2000);
+  std::filesystem::remove(link);
+}
+
 TEST(Runner, NeverMoreInFlightThanConcurrency) {
   LoopbackServer server;
   server.SetDelayMs(10);
