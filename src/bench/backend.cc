@@ -6,6 +6,8 @@
 
 namespace dokja::bench {
 
+using namespace std::string_view_literals;
+
 std::string_view RequestKindName(RequestKind kind) {
   switch (kind) {
     case RequestKind::kLoglikelihood: return "loglikelihood";
@@ -28,29 +30,29 @@ std::string Request::CanonicalJson() const {
   // nlohmann::json::dump wrote before (backend_test checks both agree).
   std::string out;
   out.reserve(96 + context.size() + continuation.size());
-  out += "{\"context\":";
+  out += "{\"context\":"sv;
   internal::AppendJsonString(out, context);
   if (kind == RequestKind::kLoglikelihood) {
-    out += ",\"continuation\":";
+    out += ",\"continuation\":"sv;
     internal::AppendJsonString(out, continuation);
   }
   if (kind == RequestKind::kGenerate) {
-    out += ",\"gen\":{\"max_tokens\":";
+    out += ",\"gen\":{\"max_tokens\":"sv;
     internal::AppendJsonInt(out, gen.max_tokens);
-    out += ",\"seed\":";
+    out += ",\"seed\":"sv;
     internal::AppendJsonUint(out, gen.seed);
-    out += ",\"temperature\":";
+    out += ",\"temperature\":"sv;
     internal::AppendJsonDouble(out, gen.temperature);
-    out += ",\"top_p\":";
+    out += ",\"top_p\":"sv;
     internal::AppendJsonDouble(out, gen.top_p);
-    out += ",\"until\":";
+    out += ",\"until\":"sv;
     internal::AppendJsonStrings(out, gen.until);
     out += '}';
   }
-  out += ",\"kind\":";
+  out += ",\"kind\":"sv;
   internal::AppendJsonString(out, RequestKindName(kind));
   if (!messages.empty()) {
-    out += ",\"messages\":";
+    out += ",\"messages\":"sv;
     internal::AppendJsonMessages(out, messages);
   }
   out += '}';
@@ -60,17 +62,17 @@ std::string Request::CanonicalJson() const {
 std::string Response::ToJson() const {
   std::string out;
   out.reserve(96 + text.size() + reasoning.size());
-  out += "{\"finish_reason\":";
+  out += "{\"finish_reason\":"sv;
   internal::AppendJsonString(out, finish_reason);
-  out += ",\"is_greedy\":";
+  out += ",\"is_greedy\":"sv;
   internal::AppendJsonBool(out, is_greedy);
-  out += ",\"logprob\":";
+  out += ",\"logprob\":"sv;
   internal::AppendJsonDouble(out, logprob);
-  out += ",\"n_tokens\":";
+  out += ",\"n_tokens\":"sv;
   internal::AppendJsonInt(out, n_tokens);
-  out += ",\"reasoning\":";
+  out += ",\"reasoning\":"sv;
   internal::AppendJsonString(out, reasoning);
-  out += ",\"text\":";
+  out += ",\"text\":"sv;
   internal::AppendJsonString(out, text);
   out += '}';
   return out;

@@ -18,7 +18,13 @@ std::string NlohmannDump(const nlohmann::json& j) {
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
-  if (!IsPlainJsonAscii(s) && !IsValidUtf8(s)) {
+  if (IsPlainJsonAscii(s)) {  // the common case: nothing to escape or check
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+    return;
+  }
+  if (!IsValidUtf8(s)) {
     out += NlohmannDump(nlohmann::json(std::string(s)));
     return;
   }

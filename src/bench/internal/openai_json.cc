@@ -12,6 +12,8 @@
 #include "bench/internal/json_text.h"
 
 namespace dokja::bench::internal {
+
+using namespace std::string_view_literals;
 namespace {
 
 using Json = nlohmann::json;
@@ -98,14 +100,14 @@ Result<std::vector<EchoToken>> EchoTokens(const Json& j, const Json& logprobs) {
 std::string EchoBody(const std::string& model, const std::string& prompt) {
   std::string out;
   out.reserve(96 + model.size() + prompt.size());
-  out += "{\"echo\":true,\"logprobs\":1,\"max_tokens\":0";
+  out += "{\"echo\":true,\"logprobs\":1,\"max_tokens\":0"sv;
   if (!model.empty()) {
-    out += ",\"model\":";
+    out += ",\"model\":"sv;
     AppendJsonString(out, model);
   }
-  out += ",\"prompt\":";
+  out += ",\"prompt\":"sv;
   AppendJsonString(out, prompt);
-  out += ",\"temperature\":0.0}";
+  out += ",\"temperature\":0.0}"sv;
   return out;
 }
 
@@ -113,24 +115,24 @@ namespace {
 
 void AppendModel(std::string& out, const std::string& model) {
   if (model.empty()) return;
-  out += ",\"model\":";
+  out += ",\"model\":"sv;
   AppendJsonString(out, model);
 }
 
 // ,"seed":S[,"stop":[...]]
 void AppendSeedAndStop(std::string& out, const GenerationParams& gen) {
-  out += ",\"seed\":";
+  out += ",\"seed\":"sv;
   AppendJsonUint(out, gen.seed);
   if (gen.until.empty()) return;
-  out += ",\"stop\":";
+  out += ",\"stop\":"sv;
   AppendJsonStrings(out, gen.until);
 }
 
 // ,"temperature":T,"top_p":P}
 void AppendTemperatureAndEnd(std::string& out, const GenerationParams& gen) {
-  out += ",\"temperature\":";
+  out += ",\"temperature\":"sv;
   AppendJsonDouble(out, gen.temperature);
-  out += ",\"top_p\":";
+  out += ",\"top_p\":"sv;
   AppendJsonDouble(out, gen.top_p);
   out += '}';
 }
@@ -140,10 +142,10 @@ void AppendTemperatureAndEnd(std::string& out, const GenerationParams& gen) {
 std::string CompletionBody(const std::string& model, const Request& request) {
   std::string out;
   out.reserve(160 + model.size() + request.context.size());
-  out += "{\"max_tokens\":";
+  out += "{\"max_tokens\":"sv;
   AppendJsonInt(out, request.gen.max_tokens);
   AppendModel(out, model);
-  out += ",\"prompt\":";
+  out += ",\"prompt\":"sv;
   AppendJsonString(out, request.context);
   AppendSeedAndStop(out, request.gen);
   AppendTemperatureAndEnd(out, request.gen);
@@ -153,9 +155,9 @@ std::string CompletionBody(const std::string& model, const Request& request) {
 std::string ChatBody(const std::string& model, const Request& request, bool stream) {
   std::string out;
   out.reserve(192 + model.size() + request.context.size());
-  out += "{\"max_tokens\":";
+  out += "{\"max_tokens\":"sv;
   AppendJsonInt(out, request.gen.max_tokens);
-  out += ",\"messages\":";
+  out += ",\"messages\":"sv;
   if (request.messages.empty()) {
     AppendJsonMessages(out, {Message{"user", request.context}});
   } else {
@@ -163,7 +165,7 @@ std::string ChatBody(const std::string& model, const Request& request, bool stre
   }
   AppendModel(out, model);
   AppendSeedAndStop(out, request.gen);
-  if (stream) out += ",\"stream\":true";
+  if (stream) out += ",\"stream\":true"sv;
   AppendTemperatureAndEnd(out, request.gen);
   return out;
 }
