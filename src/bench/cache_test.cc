@@ -39,6 +39,20 @@ int64_t QueryInt(store::SqliteDb& db, const std::string& sql) {
   return q->ColumnInt64(0);
 }
 
+// The cache at `path`, opened for `identity`, holds n answers: "<identity>
+// i" to "request i" for each i < n (as the conversion tests wrote them).
+void ExpectConvertedAnswers(const std::string& path, const std::string& identity, int n) {
+  auto opened = RequestCache::Open(path, identity);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ((*opened)->Count().value(), n);
+  for (int i = 0; i < n; ++i) {
+    const std::string request = "request " + std::to_string(i);
+    auto found = (*opened)->Lookup(CacheKeyHasher(identity).Digest(request));
+    ASSERT_TRUE(found.ok() && found->has_value()) << identity << " " << i;
+    EXPECT_EQ((*found)->text, identity + " " + std::to_string(i));
+  }
+}
+
 // 70 entries: two full 32-row statements and 6 single-row ones. Every one
 // reads back; committing them again changes nothing.
 TEST(RequestCache, CommitsInMultiRowStatementsAndIgnoresRepeats) {
@@ -193,17 +207,7 @@ TEST(RequestCache, ConvertsFormat1WithoutLosingAnswers) {
       }
     }
   }
-  for (const std::string& identity : {identity_a, identity_b}) {
-    auto opened = RequestCache::Open(path, identity);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    EXPECT_EQ((*opened)->Count().value(), 40);
-    for (int i = 0; i < 40; ++i) {
-      const std::string request = "request " + std::to_string(i);
-      auto found = (*opened)->Lookup(CacheKeyHasher(identity).Digest(request));
-      ASSERT_TRUE(found.ok() && found->has_value()) << identity << " " << i;
-      EXPECT_EQ((*found)->text, identity + " " + std::to_string(i));
-    }
-  }
+  for (const std::string& identity : {identity_a, identity_b}) ExpectConvertedAnswers(path, identity, 40);
   auto db = std::move(store::SqliteDb::Open(path)).value();
   EXPECT_EQ(QueryInt(*db, "PRAGMA user_version"), RequestCache::kFormat);
   EXPECT_EQ(QueryInt(*db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%_v1'"), 0);
@@ -254,15 +258,9 @@ TEST(RequestCache, ConvertsFormat2WithoutLosingAnswers) {
     }
   }
   for (const std::string& identity : {identity_a, identity_b}) {
+    ExpectConvertedAnswers(path, identity, 25);
     auto opened = RequestCache::Open(path, identity);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    EXPECT_EQ((*opened)->Count().value(), 25);
-    for (int i = 0; i < 25; ++i) {
-      const std::string request = "request " + std::to_string(i);
-      auto found = (*opened)->Lookup(CacheKeyHasher(identity).Digest(request));
-      ASSERT_TRUE(found.ok() && found->has_value()) << identity << " " << i;
-      EXPECT_EQ((*found)->text, identity + " " + std::to_string(i));
-    }
     // A new answer lands after the converted ones and is found again.
     const std::string request = "new";
     const Response answer = Answer("new answer");
