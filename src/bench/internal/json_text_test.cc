@@ -215,23 +215,6 @@ const std::vector<std::string> kRealisticReplies = {
     R"({"ch\u006fices":[{"te\u0078t":"escaped keys","finish_reason":"stop"}]})",
 };
 
-// Every realistic reply takes the one-pass path and reads as the tree does.
-TEST(CompletionReply, OnePassReaderTakesRealisticReplies) {
-  for (const std::string& body : kRealisticReplies) {
-    Response fast;
-    ASSERT_TRUE(ReadCompletionReplyOnePass(body, &fast)) << body;
-    const Result<Response> tree = ParseCompletionReplyTree(body);
-    ASSERT_TRUE(tree.ok()) << tree.status().ToString();
-    EXPECT_EQ(fast.ToJson(), tree->ToJson()) << body;
-  }
-  Response r;
-  ASSERT_TRUE(ReadCompletionReplyOnePass(kRealisticReplies[1], &r));
-  EXPECT_EQ(r.text, "\xeb\x8b\xb5: \xec\x84\x9c\xec\x9a\xb8\n\t\"q\" / \\");
-  EXPECT_EQ(r.n_tokens, 256);
-  ASSERT_TRUE(ReadCompletionReplyOnePass(kRealisticReplies[2], &r));
-  EXPECT_NE(r.text.find("\xf0\x9f\x98\x80"), std::string::npos);  // the surrogate pair, as UTF-8
-}
-
 // One way of reading a kind of reply: the one-pass reader, the tree, and
 // the two combined (what the backend calls).
 struct ReplyReader {
@@ -239,6 +222,30 @@ struct ReplyReader {
   Result<Response> (*tree)(std::string_view);
   Result<Response> (*both)(std::string_view);
 };
+
+// Every one of `replies` takes the one-pass path and reads as the tree does.
+void CheckRealisticReplies(const std::vector<std::string>& replies, const ReplyReader& reader) {
+  for (const std::string& body : replies) {
+    Response fast;
+    ASSERT_TRUE(reader.one_pass(body, &fast)) << body;
+    const Result<Response> tree = reader.tree(body);
+    ASSERT_TRUE(tree.ok()) << tree.status().ToString();
+    EXPECT_EQ(fast.ToJson(), tree->ToJson()) << body;
+  }
+}
+
+const ReplyReader kCompletionReader{ReadCompletionReplyOnePass, ParseCompletionReplyTree, ParseCompletionReply};
+const ReplyReader kChatReader{ReadChatReplyOnePass, ParseChatReplyTree, ParseChatReply};
+
+TEST(CompletionReply, OnePassReaderTakesRealisticReplies) {
+  CheckRealisticReplies(kRealisticReplies, kCompletionReader);
+  Response r;
+  ASSERT_TRUE(ReadCompletionReplyOnePass(kRealisticReplies[1], &r));
+  EXPECT_EQ(r.text, "\xeb\x8b\xb5: \xec\x84\x9c\xec\x9a\xb8\n\t\"q\" / \\");
+  EXPECT_EQ(r.n_tokens, 256);
+  ASSERT_TRUE(ReadCompletionReplyOnePass(kRealisticReplies[2], &r));
+  EXPECT_NE(r.text.find("\xf0\x9f\x98\x80"), std::string::npos);  // the surrogate pair, as UTF-8
+}
 
 // Random edits of `replies` (a byte deleted, inserted, replaced, a span
 // repeated): whatever the one-pass reader accepts, the tree reads the same;
@@ -281,8 +288,7 @@ void CheckMutatedReplies(const std::vector<std::string>& replies, const ReplyRea
 }
 
 TEST(CompletionReply, MutatedRepliesReadAsTheTreeReadsThem) {
-  CheckMutatedReplies(kRealisticReplies,
-                      {ReadCompletionReplyOnePass, ParseCompletionReplyTree, ParseCompletionReply}, 11);
+  CheckMutatedReplies(kRealisticReplies, kCompletionReader, 11);
 }
 
 }  // namespace
@@ -308,13 +314,7 @@ const std::vector<std::string> kRealisticChatReplies = {
 };
 
 TEST(ChatReply, OnePassReaderTakesRealisticReplies) {
-  for (const std::string& body : kRealisticChatReplies) {
-    Response fast;
-    ASSERT_TRUE(ReadChatReplyOnePass(body, &fast)) << body;
-    const Result<Response> tree = ParseChatReplyTree(body);
-    ASSERT_TRUE(tree.ok()) << tree.status().ToString();
-    EXPECT_EQ(fast.ToJson(), tree->ToJson()) << body;
-  }
+  CheckRealisticReplies(kRealisticChatReplies, kChatReader);
   Response r;
   ASSERT_TRUE(ReadChatReplyOnePass(kRealisticChatReplies[0], &r));
   EXPECT_EQ(r.text, "답: 서울");
@@ -329,7 +329,7 @@ TEST(ChatReply, OnePassReaderTakesRealisticReplies) {
 }
 
 TEST(ChatReply, MutatedRepliesReadAsTheTreeReadsThem) {
-  CheckMutatedReplies(kRealisticChatReplies, {ReadChatReplyOnePass, ParseChatReplyTree, ParseChatReply}, 13);
+  CheckMutatedReplies(kRealisticChatReplies, kChatReader, 13);
 }
 
 }  // namespace
