@@ -7,8 +7,8 @@
 namespace dokja::bench {
 namespace {
 
-// The index column: CacheKeyPrefix as a signed integer (SQLite's integers
-// are signed).
+// Format 2's index column: CacheKeyPrefix as a signed integer (SQLite's
+// integers are signed); written only when converting format 1.
 int64_t KeyPrefix(const CacheDigest& d) { return static_cast<int64_t>(CacheKeyPrefix(d)); }
 
 int HexValue(char c) {
@@ -50,13 +50,11 @@ constexpr const char* kSchemaV3 =
     " request TEXT NOT NULL, response TEXT NOT NULL, created_unix INTEGER NOT NULL);"
     "CREATE TABLE answer_keys(first_id INTEGER PRIMARY KEY, backend INTEGER NOT NULL, prefixes BLOB NOT NULL);";
 
-void AppendPrefix(std::string& out, uint64_t prefix) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(prefix >> shift));
-}
-
-uint64_t ReadPrefix(const char* p) {
+// The big-endian integer in p[0..8): a key's prefix, from the key or from
+// answer_keys.prefixes (which holds each key's first 8 bytes as they are).
+uint64_t ReadPrefix(const unsigned char* p) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
   return v;
 }
 
@@ -180,11 +178,7 @@ Status EnsureSchema(store::SqliteDb& db) {
 
 }  // namespace
 
-uint64_t CacheKeyPrefix(const CacheDigest& key) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | key[i];
-  return v;
-}
+uint64_t CacheKeyPrefix(const CacheDigest& key) { return ReadPrefix(key.data()); }
 
 std::string CacheKey(const std::string& identity, const Request& request) {
   return CacheKey(identity, request.CanonicalJson());
@@ -286,7 +280,8 @@ Status RequestCache::ReadNewKeys(bool force) {
                              std::to_string(prefixes.size()) + " bytes, not a multiple of 8");
     }
     for (size_t j = 0; j < prefixes.size() / 8; ++j) {
-      index_.Insert(ReadPrefix(prefixes.data() + 8 * j), first + static_cast<int64_t>(j));
+      index_.Insert(ReadPrefix(reinterpret_cast<const unsigned char*>(prefixes.data()) + 8 * j),
+                    first + static_cast<int64_t>(j));
     }
     keys_read_through_ = first;
   }
@@ -379,10 +374,9 @@ Status RequestCache::Insert(const std::vector<Entry>& entries) {
     // Entries already stored, or repeated within `entries`, are skipped.
     fresh_.clear();
     for (const Entry& e : entries) {
-      const uint64_t prefix = CacheKeyPrefix(e.key);
-      if (!index_.Insert(prefix, next_id_ + static_cast<int64_t>(fresh_.size()))) continue;
+      if (!index_.Insert(CacheKeyPrefix(e.key), next_id_ + static_cast<int64_t>(fresh_.size()))) continue;
       fresh_.push_back(&e);
-      AppendPrefix(prefixes_, prefix);
+      prefixes_.append(reinterpret_cast<const char*>(e.key.data()), 8);
     }
     size_t i = 0;
     for (size_t tier = 0; tier < kInsertStatements; ++tier) {
