@@ -218,16 +218,30 @@ void CacheOnly(const Args& args) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
 }
 
+// The OpenAI completions backend for the loopback server on `port`.
+std::unique_ptr<dokja::bench::Backend> LoopbackBackend(int port) {
+  dokja::bench::OpenAIBackendOptions options;
+  options.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+  auto made = dokja::bench::MakeOpenAIBackend(options);
+  if (!made.ok()) {
+    std::fprintf(stderr, "%s\n", made.status().ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(made).value();
+}
+
+// dokja's requests for a round: --requests distinct prompts.
+std::vector<dokja::bench::Request> Requests(const Args& args, int round) {
+  std::vector<dokja::bench::Request> requests(static_cast<size_t>(args.requests));
+  for (size_t i = 0; i < requests.size(); ++i) requests[i].context = Prompt(static_cast<int>(i), round);
+  return requests;
+}
+
 // Diagnostic: the OpenAI backend alone, N threads calling Complete.
 Measure BackendOnly(int port, const Args& args, int round) {
   using namespace dokja::bench;
-  OpenAIBackendOptions options;
-  options.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
-  auto backend = std::move(MakeOpenAIBackend(options)).value();
-  std::vector<Request> requests(static_cast<size_t>(args.requests));
-  for (size_t i = 0; i < requests.size(); ++i) {
-    requests[i].context = Prompt(static_cast<int>(i), round);
-  }
+  const std::unique_ptr<Backend> backend = LoopbackBackend(port);
+  const std::vector<Request> requests = Requests(args, round);
   std::atomic<size_t> next{0};
   std::latch connected(args.concurrency + 1);
   std::vector<std::thread> threads;
@@ -257,16 +271,8 @@ struct DokjaSide {
 
   DokjaSide(int port, const Args& args, int round) {
     using namespace dokja::bench;
-    OpenAIBackendOptions backend_options;
-    backend_options.base_url = "http://127.0.0.1:" + std::to_string(port) + "/v1";
-    auto made = MakeOpenAIBackend(backend_options);
-    if (!made.ok()) {
-      std::fprintf(stderr, "%s\n", made.status().ToString().c_str());
-      std::exit(1);
-    }
-    backend = std::move(made).value();
-    requests.resize(static_cast<size_t>(args.requests));
-    for (size_t i = 0; i < requests.size(); ++i) requests[i].context = Prompt(static_cast<int>(i), round);
+    backend = LoopbackBackend(port);
+    requests = Requests(args, round);
     options.concurrency = args.concurrency;
     options.progress = false;
     if (args.cache) options.cache_path = args.dir + "/dokja_runner_overhead_" + std::to_string(::getpid()) + ".db";
