@@ -33,10 +33,13 @@ struct Done {
 };
 
 // One worker's finished requests, on their way to the committer. Only that
-// worker and the committer take `mu`.
+// worker and the committer take `mu`. Each outbox counts its own results
+// (one counter shared by all workers would move one cache line between
+// cores on every request).
 struct alignas(64) Outbox {
   std::mutex mu;
-  std::vector<Done> items;  // guarded by mu
+  std::vector<Done> items;          // guarded by mu
+  std::atomic<uint64_t> finished{0};  // results ever put in items
 };
 
 // What the workers, the committer and the calling thread share.
@@ -123,9 +126,9 @@ class RunState {
       std::lock_guard<std::mutex> lock(outboxes_[w]->mu);
       outboxes_[w]->items.push_back(std::move(done));
     }
-    finished_.fetch_add(1, std::memory_order_seq_cst);
+    outboxes_[w]->finished.fetch_add(1, std::memory_order_seq_cst);
     // The committer, when it waits for results, says so under mu_ before
-    // it checks finished_; taking mu_ here then orders this notify after
+    // it checks the counts; taking mu_ here then orders this notify after
     // its wait began.
     if (failed || committer_waiting_.load(std::memory_order_seq_cst)) {
       {
@@ -166,7 +169,7 @@ class RunState {
       const Clock::time_point first = commit_by ? std::min(gather_until, *commit_by) : gather_until;
       done_cv_.wait_until(lock, first, [&] { return closed_ || draining_; });
       committer_waiting_.store(true, std::memory_order_seq_cst);
-      auto ready = [&] { return closed_ || finished_.load(std::memory_order_seq_cst) > taken_; };
+      auto ready = [&] { return closed_ || Finished() > taken_; };
       if (commit_by) {
         done_cv_.wait_until(lock, *commit_by, ready);
       } else {
@@ -275,6 +278,12 @@ class RunState {
   }
 
  private:
+  // Results put in the outboxes so far.
+  uint64_t Finished() const {
+    uint64_t n = 0;
+    for (const std::unique_ptr<Outbox>& box : outboxes_) n += box->finished.load(std::memory_order_seq_cst);
+    return n;
+  }
   // Register's rare path: request `i` repeats request `first`.
   bool RegisterRepeat(size_t i, size_t first) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -329,8 +338,11 @@ class RunState {
   }
 
   std::vector<Response>& responses_;       // element i written under mu_
-  std::atomic<size_t> next_{0};            // next index to claim
-  std::atomic<bool> stop_{false};          // written under mu_
+  // next_ is written by every claim: alone on its cache line, so reading
+  // the members near it (stop_ on every claim, committer_waiting_ on every
+  // finish) does not miss each time.
+  alignas(64) std::atomic<size_t> next_{0};  // next index to claim
+  alignas(64) std::atomic<bool> stop_{false};  // written under mu_
   std::mutex mu_;
   std::condition_variable done_cv_, stop_cv_, progress_cv_;
   std::vector<uint8_t> answered_;          // guarded by mu_
@@ -339,7 +351,6 @@ class RunState {
   std::unordered_map<size_t, std::vector<size_t>> waiters_;  // first index -> repeats; mu_
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // one per worker
   std::vector<std::vector<Done>> spare_;   // the committer's: empty vectors to swap into outboxes
-  std::atomic<uint64_t> finished_{0};      // results put in outboxes
   uint64_t taken_ = 0;                     // the committer's: results taken from them
   std::atomic<bool> committer_waiting_{false};  // written under mu_
   bool draining_ = false;                  // guarded by mu_: every request claimed
