@@ -332,8 +332,11 @@ Status RequestCache::InsertRows(const Entry* const* rows, size_t tier) {
   const size_t n = kInsertSizes[tier];
   std::optional<store::SqliteStatement>& slot = insert_[tier];
   if (!slot) {
+    // The id is left to SQLite (the largest id + 1: this transaction's next
+    // id, as it holds the write lock), which then appends without first
+    // looking the id up (about 10% of Commit's instructions); checked below.
     std::string sql = "INSERT INTO answers(id, key, backend, request, response, created_unix) VALUES";
-    for (size_t r = 0; r < n; ++r) sql += r == 0 ? "(?, ?, ?, ?, ?, ?)" : ",(?, ?, ?, ?, ?, ?)";
+    for (size_t r = 0; r < n; ++r) sql += r == 0 ? "(NULL, ?, ?, ?, ?, ?)" : ",(NULL, ?, ?, ?, ?, ?)";
     DOKJA_ASSIGN_OR_RETURN(slot, db_->Prepare(sql));
   }
   store::SqliteStatement& insert = *slot;
@@ -342,14 +345,19 @@ Status RequestCache::InsertRows(const Entry* const* rows, size_t tier) {
   for (size_t r = 0; r < n; ++r) {
     const Entry& e = *rows[r];
     json_[r] = e.response->ToJson();
-    const int b = static_cast<int>(6 * r);
-    insert.Bind(b + 1, next_id_ + static_cast<int64_t>(r)).BindBlobUnowned(b + 2, e.key.data(), e.key.size());
-    insert.Bind(b + 3, backend_id_).BindUnowned(b + 4, e.request_json).BindUnowned(b + 5, json_[r]).Bind(b + 6, now);
+    const int b = static_cast<int>(5 * r);
+    insert.BindBlobUnowned(b + 1, e.key.data(), e.key.size()).Bind(b + 2, backend_id_);
+    insert.BindUnowned(b + 3, e.request_json).BindUnowned(b + 4, json_[r]).Bind(b + 5, now);
   }
   Status s = insert.Run();
   insert.Rewind();
-  if (s.ok()) next_id_ += static_cast<int64_t>(n);
-  return s;
+  if (!s.ok()) return s;
+  next_id_ += static_cast<int64_t>(n);
+  if (db_->LastInsertRowId() != next_id_ - 1) {
+    return Status::Corrupt("answers got ids up to " + std::to_string(db_->LastInsertRowId()) + ", expected up to " +
+                           std::to_string(next_id_ - 1));
+  }
+  return Status::OK();
 }
 
 Status RequestCache::Insert(const std::vector<Entry>& entries) {
