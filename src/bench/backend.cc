@@ -50,7 +50,9 @@ std::string Request::CanonicalJson() const {
     out += '}';
   }
   out += ",\"kind\":"sv;
-  internal::AppendJsonString(out, RequestKindName(kind));
+  out += '"';
+  out += RequestKindName(kind);  // plain ASCII: nothing to escape
+  out += '"';
   if (!messages.empty()) {
     out += ",\"messages\":"sv;
     internal::AppendJsonMessages(out, messages);
@@ -61,7 +63,12 @@ std::string Request::CanonicalJson() const {
 
 std::string Response::ToJson() const {
   std::string out;
-  out.reserve(96 + text.size() + reasoning.size());
+  AppendJson(out);
+  return out;
+}
+
+void Response::AppendJson(std::string& out) const {
+  out.reserve(out.size() + 96 + text.size() + reasoning.size());
   out += "{\"finish_reason\":"sv;
   internal::AppendJsonString(out, finish_reason);
   out += ",\"is_greedy\":"sv;
@@ -75,7 +82,6 @@ std::string Response::ToJson() const {
   out += ",\"text\":"sv;
   internal::AppendJsonString(out, text);
   out += '}';
-  return out;
 }
 
 Result<Response> Response::FromJson(std::string_view json) {

@@ -70,6 +70,7 @@ struct Response {
   std::string finish_reason; // kGenerate: "stop", "length", ...
 
   std::string ToJson() const;
+  void AppendJson(std::string& out) const;  // appends ToJson()
   static Result<Response> FromJson(std::string_view json);
 };
 

@@ -344,7 +344,8 @@ Status RequestCache::InsertRows(const Entry* const* rows, size_t tier) {
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   for (size_t r = 0; r < n; ++r) {
     const Entry& e = *rows[r];
-    json_[r] = e.response->ToJson();
+    json_[r].clear();  // keeps its buffer from the last statement
+    e.response->AppendJson(json_[r]);
     const int b = static_cast<int>(5 * r);
     insert.BindBlobUnowned(b + 1, e.key.data(), e.key.size()).Bind(b + 2, backend_id_);
     insert.BindUnowned(b + 3, e.request_json).BindUnowned(b + 4, json_[r]).Bind(b + 5, now);

@@ -149,43 +149,53 @@ Result<HttpReply> OpenAIBackend::Post(const std::string& path, std::string body,
   client->set_read_timeout(timeout);
   client->set_write_timeout(timeout);
 
-  HttpReply reply;
-  Status stream_error;
-  const Clock::time_point start = Clock::now();
+  // What the reply callbacks read and write. They capture one pointer to
+  // it, which std::function keeps in place; a closure of several
+  // references would be allocated on the heap for every request.
+  struct Receiving {
+    HttpReply reply;
+    Status stream_error;
+    bool timed_out;
+    Clock::time_point start;
+    double timeout_s;
+    internal::SseChatReader* sse;
+  } rx{{}, Status::OK(), false, Clock::now(), timeout_s, sse};
   httplib::Request req;
   req.method = "POST";
   req.path = prefix_ + path;
   req.body = std::move(body);
   req.set_header("Content-Type", "application/json");
-  req.response_handler = [&](const httplib::Response& res) {
-    reply.status = res.status;
+  req.response_handler = [rx = &rx](const httplib::Response& res) {
+    rx->reply.status = res.status;
     return true;
   };
-  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-    if (std::chrono::duration<double>(Clock::now() - start).count() > timeout_s) {
-      stream_error = Status::Unavailable("POST " + url() + ": no complete reply within " +
-                                         std::to_string(timeout_s) + " s");
+  req.content_receiver = [rx = &rx](const char* data, size_t n, uint64_t, uint64_t) {
+    if (std::chrono::duration<double>(Clock::now() - rx->start).count() > rx->timeout_s) {
+      rx->timed_out = true;
       return false;
     }
-    if (!sse || reply.status != 200) {
-      reply.body.append(data, n);
+    if (!rx->sse || rx->reply.status != 200) {
+      rx->reply.body.append(data, n);
       return true;
     }
-    stream_error = sse->Feed(std::string_view(data, n));
-    return stream_error.ok();
+    rx->stream_error = rx->sse->Feed(std::string_view(data, n));
+    return rx->stream_error.ok();
   };
   // send(Request&, ...) rather than send(const Request&), which copies the
   // request (headers, body and handlers) first.
   httplib::Response res;
   httplib::Error error = httplib::Error::Success;
   if (!client->send(req, res, error)) {
-    if (!stream_error.ok()) return stream_error;
+    if (rx.timed_out) {
+      return Status::Unavailable("POST " + url() + ": no complete reply within " + std::to_string(timeout_s) + " s");
+    }
+    if (!rx.stream_error.ok()) return rx.stream_error;
     return Status::Unavailable("POST " + url() + ": " + httplib::to_string(error) +
                                (error == httplib::Error::Read ? " (timed out, reset or truncated)" : ""));
   }
   Release(std::move(client));
-  reply.status = res.status;
-  return reply;
+  rx.reply.status = res.status;
+  return std::move(rx.reply);
 }
 
 Result<Response> OpenAIBackend::CompleteText(const Request& request) {

@@ -83,6 +83,26 @@ TEST(OpenAIBackend, EachFaultMapsToARetryableStatus) {
   EXPECT_EQ(ok->text, "echo:hi");
 }
 
+TEST(OpenAIBackend, ReplyTricklingPastTheTimeoutIsUnavailable) {
+  // Every read gets a byte well within the timeout; the whole reply does not
+  // come within it, which the backend checks itself.
+  LoopbackServer server;
+  auto backend = Make(server, OpenAIEndpoint::kCompletions);
+  backend->SetTimeout(0.4);
+  server.Push(Fault::kTrickle);
+  Request r;
+  r.context = "hi";
+  const auto t0 = std::chrono::steady_clock::now();
+  auto out = backend->Complete(r);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(out.status().code(), StatusCode::kUnavailable) << out.status().ToString();
+  EXPECT_NE(out.status().message().find("no complete reply within"), std::string::npos) << out.status().ToString();
+  EXPECT_LT(s, 2.0);
+  auto ok = backend->Complete(r);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->text, "echo:hi");
+}
+
 TEST(OpenAIBackend, ClientErrorIsFinalAndCarriesTheServerMessage) {
   LoopbackServer server;
   server.SetAlways(Fault::kHttp400);

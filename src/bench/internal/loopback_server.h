@@ -34,6 +34,7 @@ enum class Fault {
   kMalformedJson,     // 200 with a body that is not JSON
   kNoPromptLogprobs,  // echo reply with "logprobs": null (llama.cpp's server)
   kTruncatedStream,   // SSE that ends without finish_reason and [DONE]
+  kTrickle,           // 200, then one byte of body every 50 ms for 3 s (each read is quick; the whole is not)
 };
 
 class LoopbackServer {
@@ -171,6 +172,13 @@ class LoopbackServer {
         });
         return;
       case Fault::kSlow: std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms)); break;
+      case Fault::kTrickle:
+        res.set_chunked_content_provider("application/json", [n = 0](size_t, httplib::DataSink& sink) mutable {
+          if (n++ == 60 || !sink.is_writable()) return false;
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          return sink.write(" ", 1);
+        });
+        return;
       default: break;
     }
     if (chat && body.value("stream", false)) return Stream(prompt, fault == Fault::kTruncatedStream, res);
