@@ -32,6 +32,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <latch>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,7 +112,17 @@ class CannedServer {
       if (delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
       res.set_content(kCanned, "application/json");
     });
+    // httplib listens with a backlog of 5: eight clients connecting at once
+    // then lose a SYN and wait a second for its retransmit (outside the
+    // timed part, but it doubled each round's time). Listen again with a
+    // real backlog, as dokja serve-model does.
+    int listen_fd = -1;
+    server_.set_socket_options([&listen_fd](socket_t sock) {
+      httplib::default_socket_options(sock);
+      listen_fd = sock;
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
+    if (listen_fd >= 0) ::listen(listen_fd, 1024);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
@@ -344,6 +355,29 @@ Measure Dokja(int port, const Args& args, int round) {
   return {static_cast<double>(stats.sent) / wall, cpu * 1e6 / static_cast<double>(stats.sent)};
 }
 
+// The mean of `x` and a 95% bootstrap interval for it (2,000 resamples,
+// fixed seed).
+struct Interval {
+  double mean = 0, lo = 0, hi = 0;
+};
+Interval BootstrapMean(const std::vector<double>& x) {
+  if (x.empty()) return {};
+  auto mean = [](const std::vector<double>& v) {
+    double sum = 0;
+    for (double d : v) sum += d;
+    return sum / static_cast<double>(v.size());
+  };
+  std::mt19937_64 rng(12345);
+  std::uniform_int_distribution<size_t> pick(0, x.size() - 1);
+  std::vector<double> means, sample(x.size());
+  for (int b = 0; b < 2000; ++b) {
+    for (double& d : sample) d = x[pick(rng)];
+    means.push_back(mean(sample));
+  }
+  std::sort(means.begin(), means.end());
+  return {mean(x), means[50], means[1949]};
+}
+
 }  // namespace
 
 // The 1-minute load average, or -1.
@@ -386,6 +420,7 @@ int main(int argc, char** argv) {
     min_cpu_dokja = std::min(min_cpu_dokja, ours.cpu_us_per_request);
     if (base.rps > 0) ratios.push_back(ours.rps / base.rps);
   }
+  const Interval mean_ratio = BootstrapMean(ratios);
   std::sort(ratios.begin(), ratios.end());
   std::printf("baseline (raw httplib clients): best %.0f req/s; least CPU %.1f us per request (client + server)\n",
               best_base.rps, min_cpu_base);
@@ -396,6 +431,8 @@ int main(int argc, char** argv) {
               ratios.empty() ? 0.0 : ratios.front(), ratios.empty() ? 0.0 : ratios[ratios.size() / 4],
               ratios.empty() ? 0.0 : ratios[ratios.size() / 2], ratios.empty() ? 0.0 : ratios[3 * ratios.size() / 4],
               ratios.empty() ? 0.0 : ratios.back());
+  std::printf("mean round ratio %.3f (95%% bootstrap interval %.3f-%.3f over %zu rounds)\n", mean_ratio.mean,
+              mean_ratio.lo, mean_ratio.hi, ratios.size());
   std::printf("throughput ratio dokja / baseline: best rounds %.3f, median round %.3f (target >= 0.95); "
               "load average now %.2f\n",
               best_base.rps > 0 ? best_dokja.rps / best_base.rps : 0.0,

@@ -68,7 +68,7 @@ class RunState {
     key_of_.resize(responses.size());
     size_t slots = 16;
     while (slots < 2 * responses.size()) slots *= 2;
-    first_of_ = std::vector<std::atomic<size_t>>(slots);
+    first_of_ = std::vector<std::atomic<uint32_t>>(slots);
     for (size_t w = 0; w < n_workers; ++w) outboxes_.push_back(std::make_unique<Outbox>());
   }
 
@@ -94,9 +94,11 @@ class RunState {
     const size_t mask = first_of_.size() - 1;
     size_t pos = static_cast<size_t>(CacheKeyPrefix(key)) & mask;
     while (true) {
-      size_t cur = first_of_[pos].load(std::memory_order_acquire);
+      uint32_t cur = first_of_[pos].load(std::memory_order_acquire);
       if (cur == 0) {
-        if (first_of_[pos].compare_exchange_strong(cur, i + 1, std::memory_order_acq_rel)) return true;
+        if (first_of_[pos].compare_exchange_strong(cur, static_cast<uint32_t>(i + 1), std::memory_order_acq_rel)) {
+          return true;
+        }
         // Another worker took the slot; `cur` is now its value.
       }
       if (key_of_[cur - 1] == key) return RegisterRepeat(i, cur - 1);
@@ -347,7 +349,10 @@ class RunState {
   std::condition_variable done_cv_, stop_cv_, progress_cv_;
   std::vector<uint8_t> answered_;          // guarded by mu_
   std::vector<CacheDigest> key_of_;        // element i: written by request i's worker before publishing
-  std::vector<std::atomic<size_t>> first_of_;  // hash slots: 1 + index of a first request, 0 empty
+  // Hash slots: 1 + index of a first request, 0 empty. Four bytes each (a
+  // run has fewer than 2^32 - 1 requests: RunRequests checks), to keep the
+  // table small: its probes are random reads, one per request.
+  std::vector<std::atomic<uint32_t>> first_of_;
   std::unordered_map<size_t, std::vector<size_t>> waiters_;  // first index -> repeats; mu_
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // one per worker
   std::vector<std::vector<Done>> spare_;   // the committer's: empty vectors to swap into outboxes
@@ -504,6 +509,10 @@ Status RunRequests(Backend& backend, const std::vector<Request>& requests,
                    const RunnerOptions& options, std::vector<Response>* responses,
                    RunStats* stats) {
   DOKJA_RETURN_IF_ERROR(CheckOptions(options));
+  if (requests.size() >= UINT32_MAX) {
+    return Status::InvalidArgument("runner: " + std::to_string(requests.size()) +
+                                   " requests in one run; at most 4294967294");
+  }
   const Clock::time_point start = Clock::now();
   responses->assign(requests.size(), Response());
   const std::string identity = backend.Identity();
