@@ -106,6 +106,15 @@ class RunState {
     }
   }
 
+  // Whether the run has stopped (a failure): no request starts after.
+  bool Stopped() const { return stop_.load(std::memory_order_relaxed); }
+
+  // Worker: starts loading the repeat-table slot where Register(_, key)
+  // begins, for writing.
+  void PrefetchSlot(const CacheDigest& key) const {
+    __builtin_prefetch(&first_of_[static_cast<size_t>(CacheKeyPrefix(key)) & (first_of_.size() - 1)], 1);
+  }
+
   // Worker: request `i` was answered from the cache.
   void AnswerFromCache(size_t i, Response response) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -434,7 +443,7 @@ struct WorkerContext {
 };
 
 // Sends one request, retrying Unavailable with backoff.
-void Send(const WorkerContext& ctx, const Request& request, std::mt19937_64& rng, Done& done) {
+void Send(const WorkerContext& ctx, const Request& request, std::optional<std::mt19937_64>& rng, Done& done) {
   std::uniform_real_distribution<double> jitter(0.5, 1.0);
   for (int32_t attempt = 0;; ++attempt) {
     done.result = ctx.backend.Complete(request);
@@ -443,7 +452,8 @@ void Send(const WorkerContext& ctx, const Request& request, std::mt19937_64& rng
       return;
     }
     const double backoff = std::min(30.0, ctx.options.initial_backoff_s * std::pow(2.0, attempt));
-    if (!ctx.state.SleepUnlessStopped(std::chrono::duration<double>(backoff * jitter(rng)))) return;
+    if (!rng) rng.emplace(std::random_device{}());  // seeded on a first retry only
+    if (!ctx.state.SleepUnlessStopped(std::chrono::duration<double>(backoff * jitter(*rng)))) return;
     ++done.retries;
   }
 }
@@ -464,21 +474,42 @@ bool TryCache(const WorkerContext& ctx, size_t i, const CacheDigest& key, bool* 
   return true;
 }
 
+// Worker: the next request claimed, with its canonical JSON and key, its
+// repeat-table slot being fetched meanwhile; nullopt once none is left.
+std::optional<Done> ClaimNext(const WorkerContext& ctx) {
+  const std::optional<size_t> i = ctx.state.Claim();
+  if (!i) return std::nullopt;
+  std::optional<Done> done(std::in_place);
+  done->index = *i;
+  done->request_json = ctx.requests[*i].CanonicalJson();
+  done->key = ctx.keys.Digest(done->request_json);
+  ctx.state.PrefetchSlot(done->key);
+  return done;
+}
+
 void WorkerLoop(const WorkerContext& ctx, size_t worker) {
-  std::mt19937_64 rng{std::random_device{}()};
-  while (std::optional<size_t> i = ctx.state.Claim()) {
-    const Request& request = ctx.requests[*i];
-    Done done;
-    done.index = *i;
-    done.request_json = request.CanonicalJson();
-    done.key = ctx.keys.Digest(done.request_json);
-    if (!ctx.state.Register(*i, done.key)) continue;
-    if (ctx.reader) {
+  std::optional<std::mt19937_64> rng;
+  // The next request is claimed and keyed before this one's result goes to
+  // the committer, so that the fetch of its repeat-table slot (a random
+  // read, usually a cache miss) overlaps the hand-over. A failed request
+  // stops the run: nothing more is claimed after it.
+  std::optional<Done> next = ClaimNext(ctx);
+  while (next) {
+    Done done = std::move(*next);
+    next.reset();
+    if (ctx.state.Stopped()) break;  // another request failed since the claim
+    bool send = ctx.state.Register(done.index, done.key);
+    if (send && ctx.reader) {
       bool hit = false;
-      if (!TryCache(ctx, *i, done.key, &hit)) break;
-      if (hit) continue;
+      if (!TryCache(ctx, done.index, done.key, &hit)) break;
+      send = !hit;
     }
-    Send(ctx, request, rng, done);
+    if (!send) {
+      next = ClaimNext(ctx);
+      continue;
+    }
+    Send(ctx, ctx.requests[done.index], rng, done);
+    if (done.result.ok()) next = ClaimNext(ctx);
     ctx.state.Finish(worker, std::move(done));
   }
   ctx.state.WorkerExited();
