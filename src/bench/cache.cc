@@ -42,12 +42,14 @@ constexpr const char* kSchemaV2 =
 // inserted), so Count and HasAnswers need no index over answers.backend.
 // answer_keys: one row per commit (per run of consecutive ids of one
 // backend, after a conversion): the 8-byte big-endian key prefixes of
-// answers first_id, first_id + 1, ... in order.
-constexpr const char* kSchemaV3 =
+// answers first_id, first_id + 1, ... in order. A new file gets both
+// statements; converting format 2 adds answer_keys alone.
+constexpr const char* kSchemaV3Answers =
     "CREATE TABLE backends(id INTEGER PRIMARY KEY, identity_sha256 TEXT NOT NULL UNIQUE,"
     " identity TEXT NOT NULL, n_answers INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE answers(id INTEGER PRIMARY KEY, key BLOB NOT NULL, backend INTEGER NOT NULL,"
-    " request TEXT NOT NULL, response TEXT NOT NULL, created_unix INTEGER NOT NULL);"
+    " request TEXT NOT NULL, response TEXT NOT NULL, created_unix INTEGER NOT NULL);";
+constexpr const char* kSchemaV3AnswerKeys =
     "CREATE TABLE answer_keys(first_id INTEGER PRIMARY KEY, backend INTEGER NOT NULL, prefixes BLOB NOT NULL);";
 
 // The big-endian integer in p[0..8): a key's prefix, from the key or from
@@ -110,8 +112,7 @@ Status ConvertFromFormat1(store::SqliteDb& db) {
 // the caller's transaction: the key prefixes move to answer_keys, one row
 // per run of consecutive ids of one backend.
 Status ConvertFromFormat2(store::SqliteDb& db) {
-  DOKJA_RETURN_IF_ERROR(db.Exec(
-      "CREATE TABLE answer_keys(first_id INTEGER PRIMARY KEY, backend INTEGER NOT NULL, prefixes BLOB NOT NULL)"));
+  DOKJA_RETURN_IF_ERROR(db.Exec(kSchemaV3AnswerKeys));
   DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement select,
                          db.Prepare("SELECT id, key, backend FROM answers ORDER BY id"));
   DOKJA_ASSIGN_OR_RETURN(store::SqliteStatement insert,
@@ -160,7 +161,8 @@ Status EnsureSchema(store::SqliteDb& db) {
     if (v == RequestCache::kFormat) return Status::OK();
     DOKJA_ASSIGN_OR_RETURN(bool has_answers, TableExists(db, "answers"));
     if (!has_answers) {
-      DOKJA_RETURN_IF_ERROR(db.Exec(kSchemaV3));
+      DOKJA_RETURN_IF_ERROR(db.Exec(kSchemaV3Answers));
+      DOKJA_RETURN_IF_ERROR(db.Exec(kSchemaV3AnswerKeys));
     } else {
       if (v < 2) {
         DOKJA_RETURN_IF_ERROR(ConvertFromFormat1(db).WithPrefix("converting the request cache to format 2"));
