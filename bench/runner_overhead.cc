@@ -32,7 +32,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <latch>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +44,7 @@
 #include "bench/cache.h"
 #include "bench/openai_backend.h"
 #include "bench/runner.h"
+#include "scoring/stats.h"
 
 namespace {
 
@@ -355,27 +355,26 @@ Measure Dokja(int port, const Args& args, int round) {
   return {static_cast<double>(stats.sent) / wall, cpu * 1e6 / static_cast<double>(stats.sent)};
 }
 
-// The mean of `x` and a 95% bootstrap interval for it (2,000 resamples,
-// fixed seed).
-struct Interval {
-  double mean = 0, lo = 0, hi = 0;
+// The mean of `x` and a 95% percentile-bootstrap interval for it (2,000
+// resamples, fixed seed), with the scoring library's RNG and percentiles.
+struct MeanInterval {
+  double mean = 0;
+  dokja::scoring::Interval ci;
 };
-Interval BootstrapMean(const std::vector<double>& x) {
+MeanInterval BootstrapMean(const std::vector<double>& x) {
   if (x.empty()) return {};
   auto mean = [](const std::vector<double>& v) {
     double sum = 0;
     for (double d : v) sum += d;
     return sum / static_cast<double>(v.size());
   };
-  std::mt19937_64 rng(12345);
-  std::uniform_int_distribution<size_t> pick(0, x.size() - 1);
+  dokja::scoring::Rng rng(12345);
   std::vector<double> means, sample(x.size());
   for (int b = 0; b < 2000; ++b) {
-    for (double& d : sample) d = x[pick(rng)];
+    for (double& d : sample) d = x[rng.Below(x.size())];
     means.push_back(mean(sample));
   }
-  std::sort(means.begin(), means.end());
-  return {mean(x), means[50], means[1949]};
+  return {mean(x), dokja::scoring::PercentileInterval(std::move(means), 0.95)};
 }
 
 }  // namespace
@@ -420,7 +419,7 @@ int main(int argc, char** argv) {
     min_cpu_dokja = std::min(min_cpu_dokja, ours.cpu_us_per_request);
     if (base.rps > 0) ratios.push_back(ours.rps / base.rps);
   }
-  const Interval mean_ratio = BootstrapMean(ratios);
+  const MeanInterval mean_ratio = BootstrapMean(ratios);
   std::sort(ratios.begin(), ratios.end());
   std::printf("baseline (raw httplib clients): best %.0f req/s; least CPU %.1f us per request (client + server)\n",
               best_base.rps, min_cpu_base);
@@ -432,7 +431,7 @@ int main(int argc, char** argv) {
               ratios.empty() ? 0.0 : ratios[ratios.size() / 2], ratios.empty() ? 0.0 : ratios[3 * ratios.size() / 4],
               ratios.empty() ? 0.0 : ratios.back());
   std::printf("mean round ratio %.3f (95%% bootstrap interval %.3f-%.3f over %zu rounds)\n", mean_ratio.mean,
-              mean_ratio.lo, mean_ratio.hi, ratios.size());
+              mean_ratio.ci.lo, mean_ratio.ci.hi, ratios.size());
   std::printf("throughput ratio dokja / baseline: best rounds %.3f, median round %.3f (target >= 0.95); "
               "load average now %.2f\n",
               best_base.rps > 0 ? best_dokja.rps / best_base.rps : 0.0,
