@@ -106,6 +106,7 @@ Result<BenchRunOutput> RunBenchmark(const BenchRunOptions& options) {
     out.stats.retries += stats.retries;
     out.stats.deduplicated += stats.deduplicated;
     out.stats.wall_s += stats.wall_s;
+    out.stats.drain_s += stats.drain_s;
     return s;
   };
   DOKJA_ASSIGN_OR_RETURN(out.eval, Evaluate(registry, options.names, options.task, answer));

@@ -37,7 +37,12 @@ struct RunStats {
   int64_t sent = 0;        // answered by the backend in this run
   int64_t deduplicated = 0;  // repeats of a request earlier in the same run
   int64_t retries = 0;     // attempts beyond the first
-  double wall_s = 0;
+  double wall_s = 0;        // the whole call, the cache's opening and closing included
+  // Of wall_s: from the last request's answer (every worker done) to the
+  // return: the last answers inserted and committed, the cache closed. Its
+  // commits wait for the disk (fsync), so this is where a slow or stalled
+  // disk shows.
+  double drain_s = 0;
 };
 
 // Answers requests[i] into (*responses)[i]. Stops at the first request that

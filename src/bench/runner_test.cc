@@ -79,6 +79,32 @@ TEST(Runner, SecondRunIsAnsweredFromTheCache) {
   }
 }
 
+// wall_s covers the whole call, the cache closed before the return; drain_s
+// is its part after the last answer (the last commit and the close).
+TEST(Runner, StatsSplitTheWallTimeAtTheLastAnswer) {
+  LoopbackServer server;
+  server.SetDelayMs(5);
+  auto backend = Make(server);
+  const auto requests = Requests(20, 20);
+  const std::string cache = TempPath("drain.db");
+  std::vector<Response> responses;
+  RunStats stats;
+  ASSERT_TRUE(RunRequests(*backend, requests, Options(cache, 4), &responses, &stats).ok());
+  EXPECT_EQ(stats.sent, 20);
+  // Five rounds of 5 ms requests come before the drain.
+  EXPECT_GE(stats.wall_s, 0.025);
+  EXPECT_GT(stats.drain_s, 0);
+  EXPECT_LE(stats.drain_s, stats.wall_s - 0.025);
+  // Closed: the last connection's close checkpointed and removed the WAL.
+  EXPECT_FALSE(std::filesystem::exists(cache + "-wal"));
+  auto db = store::SqliteDb::Open(cache);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto count = (*db)->Prepare("SELECT count(*) FROM answers");
+  ASSERT_TRUE(count.ok());
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->ColumnInt64(0), 20);
+}
+
 TEST(Runner, RepeatedRequestsAreSentOnce) {
   LoopbackServer server;
   server.SetDelayMs(5);
