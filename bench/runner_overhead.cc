@@ -4,24 +4,27 @@
 // One minimal loopback server (cpp-httplib) answers every POST
 // /v1/completions with the same canned completion after --delay-us of
 // "service time" (0: as fast as it can). Against it, at the same
-// concurrency, two clients send --requests requests each:
-//   baseline  a plain load generator: N threads, each with its own
-//             keep-alive httplib client, POSTing a completion body;
-//   dokja     RunRequests with the OpenAI completions backend and the
-//             SQLite cache on (fresh file; every answer committed), all
-//             requests distinct.
-// Both send the same bodies (`{"max_tokens":256,"prompt":"question I round
+// concurrency, three clients send --requests requests each:
+//   httplib  a plain load generator: N threads, each with its own
+//            keep-alive httplib client (the library dokja's backend uses),
+//            POSTing a completion body;
+//   lean     a leaner plain load generator: N threads, each with a raw
+//            blocking socket, one send() per request and no JSON parsing;
+//   dokja    RunRequests with the OpenAI completions backend and the
+//            SQLite cache on (fresh file; every answer committed), all
+//            requests distinct.
+// All send the same bodies (`{"max_tokens":256,"prompt":"question I round
 // R","seed":0,...}`) over keep-alive connections opened before the clock
-// starts. Prints both throughputs, the CPU time per request (client and
-// server: the difference is what dokja adds) and dokja / baseline, plus the
-// load average (the ratio means little on a machine busy with other work).
-// Target: >= 0.95.
+// starts. Prints the throughputs, the CPU time per request (client and
+// server: the differences are what each client adds) and dokja's ratio to
+// each baseline, plus the load average (the ratios mean little on a machine
+// busy with other work). Target: >= 0.95.
 //
-// Diagnostics: --no-cache runs dokja without the cache; --only baseline or
-// --only dokja runs one side (for profiling); --only backend replaces the
-// runner with N threads calling the OpenAI backend directly; --only cache
-// times the request cache's commits alone; --only paired runs dokja beside
-// plain clients at the same time, on one server.
+// Diagnostics: --no-cache runs dokja without the cache; --only baseline,
+// --only lean or --only dokja runs one client (for profiling); --only
+// backend replaces the runner with N threads calling the OpenAI backend
+// directly; --only cache times the request cache's commits alone; --only
+// paired runs dokja beside plain clients at the same time, on one server.
 //
 // Usage: runner_overhead [--requests N] [--concurrency C] [--delay-us D]
 //                        [--rounds R] [--dir DIR] [--no-cache] [--only SIDE]
@@ -29,14 +32,21 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <latch>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <httplib.h>
@@ -56,7 +66,7 @@ struct Args {
   int delay_us = 0;
   int rounds = 9;
   bool cache = true;
-  std::string only;  // "baseline", "dokja", "backend", "cache" or "paired": diagnostics
+  std::string only;  // "baseline", "lean", "dokja", "backend", "cache" or "paired": diagnostics
   std::string dir = std::filesystem::temp_directory_path().string();
 };
 
@@ -74,7 +84,7 @@ Args ParseArgs(int argc, char** argv) {
     else if (s == "--only") a.only = next();
     else {
       std::fprintf(stderr, "usage: runner_overhead [--requests N] [--concurrency C] [--delay-us D] "
-                           "[--rounds R] [--dir DIR] [--no-cache] [--only baseline|dokja|backend|cache|paired]\n");
+                           "[--rounds R] [--dir DIR] [--no-cache] [--only baseline|lean|dokja|backend|cache|paired]\n");
       std::exit(2);
     }
   }
@@ -100,6 +110,16 @@ struct Measure {
   double request_phase_rps = 0;
 };
 
+// Names the calling thread once (for perf --sort comm and top -H), as
+// dokja names its runner's threads.
+void NameThisThread(const char* name) {
+  thread_local bool named = false;
+  if (!named) {
+    ::pthread_setname_np(::pthread_self(), name);
+    named = true;
+  }
+}
+
 const char* kCanned =
     R"({"id":"cmpl-1","object":"text_completion","created":0,"model":"m","choices":[{"index":0,)"
     R"("text":" Paris.","logprobs":null,"finish_reason":"stop"}],)"
@@ -114,6 +134,7 @@ class CannedServer {
     // (uvicorn, vLLM) keep it open, and reconnecting only adds noise here.
     server_.set_keep_alive_max_count(1000000);
     server_.Post("/v1/completions", [delay_us](const httplib::Request&, httplib::Response& res) {
+      NameThisThread("canned-server");
       if (delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
       res.set_content(kCanned, "application/json");
     });
@@ -152,6 +173,7 @@ std::string Prompt(int i, int round) { return "question " + std::to_string(i) + 
 template <typename Next>
 void PlainClient(int port, int round, std::latch& connected, Next next, std::atomic<int>& ok,
                  std::atomic<int>& failures) {
+  NameThisThread("plain-client");
   httplib::Client client("127.0.0.1", port);
   client.set_keep_alive(true);
   client.set_tcp_nodelay(true);  // as dokja's backend does: no Nagle delay
@@ -169,16 +191,91 @@ void PlainClient(int port, int round, std::latch& connected, Next next, std::ato
   }
 }
 
-// Requests per second of N raw clients sending `total` requests in all,
-// with the body dokja's backend sends for the same prompt.
-Measure Baseline(int port, int concurrency, int total, int round, const std::string& only) {
-  if (only == "dokja") return {};
+// One lean load-generating client: a blocking TCP socket, each request
+// (headers and body) in one send(), the reply read with plain recv() calls
+// until its Content-Length is in. It parses no JSON and keeps no state:
+// about the least a client can do per request over HTTP/1.1, as wrk-style
+// generators do. (httplib's client writes headers and body separately and
+// polls before every read and write; the two baselines show what that
+// costs.) Counts the requests answered 200 and the others.
+template <typename Next>
+void LeanClient(int port, int round, std::latch& connected, Next next, std::atomic<int>& ok,
+                std::atomic<int>& failures) {
+  NameThisThread("lean-client");
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int one = 1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool up = fd >= 0 && ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 &&
+            ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  std::string request;
+  std::vector<char> buf(16384);
+  // One request; true when it was answered 200. A failure leaves the
+  // connection down (where the stream stands is unknown).
+  auto post = [&](const std::string& body) {
+    if (!up) return false;
+    request.assign("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                   "Content-Length: ");
+    request += std::to_string(body.size());
+    request += "\r\n\r\n";
+    request += body;
+    for (size_t sent = 0; sent < request.size();) {
+      const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return up = false;
+      sent += static_cast<size_t>(n);
+    }
+    size_t have = 0, need = SIZE_MAX;
+    while (have < need) {
+      if (have == buf.size()) buf.resize(2 * buf.size());
+      const ssize_t n = ::recv(fd, buf.data() + have, buf.size() - have, 0);
+      if (n <= 0) return up = false;
+      have += static_cast<size_t>(n);
+      if (need != SIZE_MAX) continue;
+      const std::string_view got(buf.data(), have);
+      const size_t end = got.find("\r\n\r\n");
+      if (end == std::string_view::npos) continue;
+      const size_t length = got.substr(0, end).find("Content-Length: ");
+      if (length == std::string_view::npos) return up = false;
+      need = end + 4 + std::strtoul(buf.data() + length + 16, nullptr, 10);
+      if (need > buf.size()) buf.resize(need);
+    }
+    if (have != need) return up = false;  // more than the reply: not a server this client can follow
+    return std::string_view(buf.data(), have).starts_with("HTTP/1.1 200 ");
+  };
+  if (!post("{}")) ++failures;
+  connected.arrive_and_wait();
+  for (int i; (i = next()) >= 0;) {
+    const std::string body =
+        R"({"max_tokens":256,"prompt":")" + Prompt(i, round) + R"(","seed":0,"temperature":0.0,"top_p":1.0})";
+    if (post(body)) {
+      ++ok;
+    } else {
+      ++failures;
+    }
+  }
+  if (fd >= 0) ::close(fd);
+}
+
+// Requests per second of N plain clients (httplib's, or with `lean` the
+// lean ones) sending `total` requests in all, with the body dokja's backend
+// sends for the same prompt.
+Measure Baseline(int port, int concurrency, int total, int round, bool lean) {
   std::atomic<int> next{0}, ok{0}, failures{0};
   std::latch connected(concurrency + 1);
   std::vector<std::thread> threads;
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&] {
-      PlainClient(port, round, connected, [&] { const int i = next++; return i < total ? i : -1; }, ok, failures);
+      auto claim = [&] {
+        const int i = next++;
+        return i < total ? i : -1;
+      };
+      if (lean) {
+        LeanClient(port, round, connected, claim, ok, failures);
+      } else {
+        PlainClient(port, round, connected, claim, ok, failures);
+      }
     });
   }
   connected.arrive_and_wait();
@@ -186,7 +283,7 @@ Measure Baseline(int port, int concurrency, int total, int round, const std::str
   const double cpu0 = CpuSeconds();
   for (std::thread& t : threads) t.join();
   const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-  if (failures > 0) std::fprintf(stderr, "baseline: %d requests failed\n", failures.load());
+  if (failures > 0) std::fprintf(stderr, "%s baseline: %d requests failed\n", lean ? "lean" : "httplib", failures.load());
   return {total / s, (CpuSeconds() - cpu0) * 1e6 / total};
 }
 
@@ -347,7 +444,6 @@ Measure Paired(int port, const Args& args, int round) {
 Measure Dokja(int port, const Args& args, int round) {
   if (args.only == "backend") return BackendOnly(port, args, round);
   if (args.only == "paired") return Paired(port, args, round);
-  if (args.only == "baseline") return {};
   const DokjaSide side(port, args, round);
   // Wall time of the whole call: opening the cache and closing it (its last
   // checkpoint) count.
@@ -402,55 +498,81 @@ int main(int argc, char** argv) {
               "load average %.2f\n",
               args.requests, args.concurrency, args.delay_us, args.rounds, std::thread::hardware_concurrency(),
               LoadAverage());
-  Measure best_base, best_dokja;
-  double min_cpu_base = 1e300, min_cpu_dokja = 1e300;
-  std::vector<double> ratios, phase_ratios, drains_ms;
+  // Two baselines: httplib's client (the library dokja's backend uses) and
+  // the lean one. dokja is compared with each.
+  struct Side {
+    const char* name = "";
+    Measure best;
+    double min_cpu = 1e300;
+    std::vector<double> ratios, phase_ratios;
+  } httplib_side, lean_side;
+  httplib_side.name = "httplib clients";
+  lean_side.name = "lean clients";
+  Measure best_dokja;
+  double min_cpu_dokja = 1e300;
+  std::vector<double> drains_ms;
+  const bool run_dokja = args.only != "baseline" && args.only != "lean";
+  const bool run_httplib = args.only.empty() || args.only == "baseline" || args.only == "paired" ||
+                           args.only == "backend";
+  const bool run_lean = args.only.empty() || args.only == "lean";
   for (int round = 0; round < args.rounds; ++round) {
-    // Alternate the order so neither side always runs on a warmer machine.
-    Measure base, ours;
-    if (round % 2 == 0) {
-      base = Baseline(server.port(), args.concurrency, args.requests, round, args.only);
-      ours = Dokja(server.port(), args, round);
-    } else {
-      ours = Dokja(server.port(), args, round);
-      base = Baseline(server.port(), args.concurrency, args.requests, round, args.only);
-    }
-    std::printf("  round %d: baseline %.0f req/s (%.1f us CPU/req), dokja %.0f req/s (%.1f us CPU/req), "
-                "ratio %.3f; dokja's drain %.1f ms, ratio before it %.3f\n",
-                round, base.rps, base.cpu_us_per_request, ours.rps, ours.cpu_us_per_request,
-                base.rps > 0 ? ours.rps / base.rps : 0.0, ours.drain_s * 1e3,
-                base.rps > 0 ? ours.request_phase_rps / base.rps : 0.0);
-    drains_ms.push_back(ours.drain_s * 1e3);
-    if (base.rps > 0) phase_ratios.push_back(ours.request_phase_rps / base.rps);
-    if (base.rps > best_base.rps) best_base = base;
+    // Alternate the order so no side always runs on a warmer machine.
+    Measure base, lean, ours;
+    auto baselines = [&] {
+      if (run_httplib) base = Baseline(server.port(), args.concurrency, args.requests, round, false);
+      if (run_lean) lean = Baseline(server.port(), args.concurrency, args.requests, round, true);
+    };
+    if (round % 2 == 0) baselines();
+    if (run_dokja) ours = Dokja(server.port(), args, round);
+    if (round % 2 == 1) baselines();
+    std::printf("  round %d: httplib %.0f req/s (%.1f us CPU/req), lean %.0f req/s (%.1f us CPU/req), "
+                "dokja %.0f req/s (%.1f us CPU/req); dokja / httplib %.3f, dokja / lean %.3f; dokja's drain %.1f ms\n",
+                round, base.rps, base.cpu_us_per_request, lean.rps, lean.cpu_us_per_request, ours.rps,
+                ours.cpu_us_per_request, base.rps > 0 ? ours.rps / base.rps : 0.0,
+                lean.rps > 0 ? ours.rps / lean.rps : 0.0, ours.drain_s * 1e3);
+    if (ours.rps > 0) drains_ms.push_back(ours.drain_s * 1e3);
     if (ours.rps > best_dokja.rps) best_dokja = ours;
-    min_cpu_base = std::min(min_cpu_base, base.cpu_us_per_request);
-    min_cpu_dokja = std::min(min_cpu_dokja, ours.cpu_us_per_request);
-    if (base.rps > 0) ratios.push_back(ours.rps / base.rps);
+    if (ours.rps > 0) min_cpu_dokja = std::min(min_cpu_dokja, ours.cpu_us_per_request);
+    for (auto [side, m] : {std::pair{&httplib_side, base}, std::pair{&lean_side, lean}}) {
+      if (m.rps <= 0) continue;
+      if (m.rps > side->best.rps) side->best = m;
+      side->min_cpu = std::min(side->min_cpu, m.cpu_us_per_request);
+      if (ours.rps <= 0) continue;
+      side->ratios.push_back(ours.rps / m.rps);
+      side->phase_ratios.push_back(ours.request_phase_rps / m.rps);
+    }
   }
-  const MeanInterval mean_ratio = BootstrapMean(ratios);
-  std::sort(ratios.begin(), ratios.end());
-  std::printf("baseline (raw httplib clients): best %.0f req/s; least CPU %.1f us per request (client + server)\n",
-              best_base.rps, min_cpu_base);
-  std::printf("dokja RunRequests (cache %s): best %.0f req/s; least CPU %.1f us per request (client + server)\n",
-              args.cache ? "on" : "off", best_dokja.rps, min_cpu_dokja);
-  std::printf("CPU dokja adds per request: %.1f us\n", min_cpu_dokja - min_cpu_base);
-  std::printf("round ratios: min %.3f, lower quartile %.3f, median %.3f, upper quartile %.3f, max %.3f\n",
-              ratios.empty() ? 0.0 : ratios.front(), ratios.empty() ? 0.0 : ratios[ratios.size() / 4],
-              ratios.empty() ? 0.0 : ratios[ratios.size() / 2], ratios.empty() ? 0.0 : ratios[3 * ratios.size() / 4],
-              ratios.empty() ? 0.0 : ratios.back());
-  std::printf("mean round ratio %.3f (95%% bootstrap interval %.3f-%.3f over %zu rounds)\n", mean_ratio.mean,
-              mean_ratio.ci.lo, mean_ratio.ci.hi, ratios.size());
-  if (args.cache && args.only.empty()) {
-    const MeanInterval phase = BootstrapMean(phase_ratios);
+  for (const Side* side : {&httplib_side, &lean_side}) {
+    if (side->best.rps > 0) {
+      std::printf("baseline, %s: best %.0f req/s; least CPU %.1f us per request (client + server)\n", side->name,
+                  side->best.rps, side->min_cpu);
+    }
+  }
+  if (best_dokja.rps > 0) {
+    std::printf("dokja RunRequests (cache %s): best %.0f req/s; least CPU %.1f us per request (client + server)\n",
+                args.cache ? "on" : "off", best_dokja.rps, min_cpu_dokja);
+  }
+  if (args.cache && !drains_ms.empty() && args.only.empty()) {
     std::sort(drains_ms.begin(), drains_ms.end());
     std::printf("dokja's drain (last commits and closing the cache, after the last answer): median %.1f ms, "
-                "max %.1f ms; mean round ratio before it %.3f (%.3f-%.3f)\n",
-                drains_ms[drains_ms.size() / 2], drains_ms.back(), phase.mean, phase.ci.lo, phase.ci.hi);
+                "max %.1f ms\n",
+                drains_ms[drains_ms.size() / 2], drains_ms.back());
   }
-  std::printf("throughput ratio dokja / baseline: best rounds %.3f, median round %.3f (target >= 0.95); "
-              "load average now %.2f\n",
-              best_base.rps > 0 ? best_dokja.rps / best_base.rps : 0.0,
-              ratios.empty() ? 0.0 : ratios[ratios.size() / 2], LoadAverage());
+  for (Side* side : {&httplib_side, &lean_side}) {
+    std::vector<double>& r = side->ratios;
+    if (r.empty()) continue;
+    const MeanInterval mean_ratio = BootstrapMean(r);
+    const MeanInterval phase = BootstrapMean(side->phase_ratios);
+    std::sort(r.begin(), r.end());
+    std::printf("dokja / %s: CPU added %.1f us per request; round ratios min %.3f, lower quartile %.3f, "
+                "median %.3f, upper quartile %.3f, max %.3f\n",
+                side->name, min_cpu_dokja - side->min_cpu, r.front(), r[r.size() / 4], r[r.size() / 2],
+                r[3 * r.size() / 4], r.back());
+    std::printf("dokja / %s: mean round ratio %.3f (95%% bootstrap interval %.3f-%.3f over %zu rounds); "
+                "before the drain %.3f (%.3f-%.3f) (target >= 0.95)\n",
+                side->name, mean_ratio.mean, mean_ratio.ci.lo, mean_ratio.ci.hi, r.size(), phase.mean, phase.ci.lo,
+                phase.ci.hi);
+  }
+  std::printf("load average now %.2f\n", LoadAverage());
   return 0;
 }
