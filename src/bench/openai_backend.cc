@@ -3,10 +3,13 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/internal/http_client.h"
 #include "bench/internal/openai_json.h"
 
 namespace dokja::bench {
@@ -38,6 +41,60 @@ Result<std::pair<std::string, std::string>> SplitBaseUrl(const std::string& url)
   return std::make_pair(std::move(host), std::move(prefix));
 }
 
+// The host and port of "http://host[:port]" (IPv6 in brackets), for the
+// plain-HTTP transport; InvalidArgument when they cannot go in a request.
+struct HostPort {
+  std::string host;  // as written (brackets kept): the Host header
+  std::string name;  // what to resolve
+  uint16_t port = 80;
+};
+Result<HostPort> ParseHttpHost(const std::string& scheme_host) {
+  const std::string_view hp = std::string_view(scheme_host).substr(scheme_host.find("://") + 3);
+  for (char c : hp) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '?' || c == '#' || c == '@' || c == 0x7f) {
+      return Status::InvalidArgument("base URL host '" + std::string(hp) + "' has a character a host cannot have");
+    }
+  }
+  HostPort out;
+  out.host = std::string(hp);
+  std::string_view port;
+  if (!hp.empty() && hp.front() == '[') {
+    const size_t close = hp.find(']');
+    if (close == std::string_view::npos) return Status::InvalidArgument("base URL host '" + out.host + "' lacks ']'");
+    out.name = std::string(hp.substr(1, close - 1));
+    if (close + 1 < hp.size()) {
+      if (hp[close + 1] != ':') return Status::InvalidArgument("base URL host '" + out.host + "' is malformed");
+      port = hp.substr(close + 2);
+    }
+  } else {
+    const size_t colon = hp.rfind(':');
+    out.name = std::string(hp.substr(0, colon));
+    if (colon != std::string_view::npos) port = hp.substr(colon + 1);
+  }
+  if (out.name.empty()) return Status::InvalidArgument("base URL '" + scheme_host + "' has no host");
+  if (!port.empty() || hp.find(':') != std::string_view::npos) {
+    int v = 0;
+    bool digits = !port.empty() && port.size() <= 5;
+    for (char c : port) {
+      if (c < '0' || c > '9') digits = false;
+      else v = v * 10 + (c - '0');
+    }
+    if (!digits || v < 1 || v > 65535) {
+      return Status::InvalidArgument("base URL port '" + std::string(port) + "' is not a number from 1 to 65535");
+    }
+    out.port = static_cast<uint16_t>(v);
+  }
+  return out;
+}
+
+// Whether `s` can go in a request line or header value as it is.
+bool PrintableAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) return false;
+  }
+  return true;
+}
+
 Status HttpStatusError(const std::string& what, int status, const std::string& body) {
   const std::string msg = what + ": server answered HTTP " + std::to_string(status) + ": " +
                           internal::ErrorMessage(body);
@@ -45,14 +102,75 @@ Status HttpStatusError(const std::string& what, int status, const std::string& b
   return Status::InvalidArgument(msg);
 }
 
+// Idle keep-alive connections of one kind, taken and put back by atomic
+// exchanges: no lock on the request path (a shared lock there formed
+// convoys under CPU contention; see RunState in runner.cc). Beyond kSlots
+// idle connections, a released one is closed.
+//
+// Each thread first tries the slot it put a connection into last, so each
+// connection keeps talking to the same threads on both sides, which the
+// scheduler keeps close (handing connections around cut loopback
+// throughput by half). One slot per cache line: the workers' slots sharing
+// lines made every request's two exchanges bounce one line between cores
+// (perf showed the Release CAS as half of Post's own time).
+template <typename T>
+class IdlePool {
+ public:
+  ~IdlePool() {
+    for (size_t k = 0; k < kSlots; ++k) delete slots_[k].item.load();
+  }
+  // The connection this thread used last, else any idle one, else null.
+  std::unique_ptr<T> Acquire() {
+    Hint& hint = tl_hint;
+    if (hint.serial == serial_) {
+      if (T* c = slots_[hint.slot].item.exchange(nullptr, std::memory_order_acquire)) return std::unique_ptr<T>(c);
+    }
+    for (size_t k = 0; k < kSlots; ++k) {
+      if (slots_[k].item.load(std::memory_order_relaxed) == nullptr) continue;
+      if (T* c = slots_[k].item.exchange(nullptr, std::memory_order_acquire)) return std::unique_ptr<T>(c);
+    }
+    return nullptr;
+  }
+  void Release(std::unique_ptr<T> conn) {
+    Hint& hint = tl_hint;
+    T* c = conn.release();
+    if (hint.serial == serial_) {
+      T* expected = nullptr;
+      if (slots_[hint.slot].item.compare_exchange_strong(expected, c, std::memory_order_release)) return;
+    }
+    for (size_t k = 0; k < kSlots; ++k) {
+      T* expected = nullptr;
+      if (slots_[k].item.load(std::memory_order_relaxed) == nullptr &&
+          slots_[k].item.compare_exchange_strong(expected, c, std::memory_order_release)) {
+        hint = {serial_, k};
+        return;
+      }
+    }
+    delete c;  // kSlots connections are idle already
+  }
+
+ private:
+  static constexpr size_t kSlots = 1024;
+  struct alignas(64) Slot {
+    std::atomic<T*> item{nullptr};
+  };
+  // The slot this thread last put a connection into, and whose pool it was.
+  struct Hint {
+    uint64_t serial = 0;
+    size_t slot = 0;
+  };
+  static thread_local Hint tl_hint;
+  std::unique_ptr<Slot[]> slots_{new Slot[kSlots]};
+  const uint64_t serial_ = NextSerial();  // tells this pool's slot hints from another's
+};
+template <typename T>
+thread_local typename IdlePool<T>::Hint IdlePool<T>::tl_hint;
+
 class OpenAIBackend final : public Backend {
  public:
-  OpenAIBackend(OpenAIBackendOptions options, std::string host, std::string prefix)
-      : options_(std::move(options)), host_(std::move(host)), prefix_(std::move(prefix)),
+  OpenAIBackend(OpenAIBackendOptions options, std::string host, std::string prefix, std::optional<HostPort> plain)
+      : options_(std::move(options)), host_(std::move(host)), prefix_(std::move(prefix)), plain_(std::move(plain)),
         timeout_s_(options_.timeout_s) {}
-  ~OpenAIBackend() override {
-    for (size_t k = 0; k < kIdleSlots; ++k) delete idle_[k].client.load();
-  }
 
   Result<Response> Complete(const Request& request) override;
   Status Probe(std::span<const RequestKind> kinds) override;
@@ -63,53 +181,24 @@ class OpenAIBackend final : public Backend {
   bool chat() const { return options_.endpoint == OpenAIEndpoint::kChat; }
   // POSTs `body` to prefix + path. With `sse`, a 200 reply's body goes to it.
   Result<HttpReply> Post(const std::string& path, std::string body, internal::SseChatReader* sse);
-  std::unique_ptr<httplib::Client> Acquire();
-  void Release(std::unique_ptr<httplib::Client> client);
+  // The two transports Post uses: plain http:// over HttpConnection, and
+  // httplib (https://).
+  Result<HttpReply> PostPlain(const std::string& path, std::string_view body, internal::SseChatReader* sse);
+  Result<HttpReply> PostHttplib(const std::string& path, std::string body, internal::SseChatReader* sse);
+  std::unique_ptr<httplib::Client> NewHttplibClient() const;
   Result<Response> CompleteChat(const Request& request);
   Result<Response> CompleteText(const Request& request);
 
   const OpenAIBackendOptions options_;
   const std::string host_, prefix_;
+  const std::optional<HostPort> plain_;  // http://: host and port for HttpConnection
   std::atomic<double> timeout_s_;
-  // Idle keep-alive connections, taken and put back by atomic exchanges:
-  // no lock on the request path (a shared lock there formed convoys under
-  // CPU contention; see RunState in runner.cc). Beyond kIdleSlots idle
-  // connections, a released one is closed.
-  // One slot per cache line: the workers' slots sharing lines made every
-  // request's two exchanges bounce one line between cores (perf showed the
-  // Release CAS as half of Post's own time).
-  static constexpr size_t kIdleSlots = 1024;
-  struct alignas(64) IdleSlot {
-    std::atomic<httplib::Client*> client{nullptr};
-  };
-  std::unique_ptr<IdleSlot[]> idle_{new IdleSlot[kIdleSlots]};
-  const uint64_t serial_ = NextSerial();  // tells this backend's slot hints from another's
+  IdlePool<internal::HttpConnection> plain_pool_;
+  IdlePool<httplib::Client> httplib_pool_;
 };
 
-// The slot this thread last put a connection into, and whose backend it
-// was: each connection keeps talking to the same threads on both sides,
-// which the scheduler keeps close (handing connections around cut loopback
-// throughput by half).
-struct SlotHint {
-  uint64_t serial = 0;
-  size_t slot = 0;
-};
-thread_local SlotHint tl_slot_hint;
 
-std::unique_ptr<httplib::Client> OpenAIBackend::Acquire() {
-  // The connection this thread used last, else any idle one.
-  SlotHint& hint = tl_slot_hint;
-  if (hint.serial == serial_) {
-    if (httplib::Client* c = idle_[hint.slot].client.exchange(nullptr, std::memory_order_acquire)) {
-      return std::unique_ptr<httplib::Client>(c);
-    }
-  }
-  for (size_t k = 0; k < kIdleSlots; ++k) {
-    if (idle_[k].client.load(std::memory_order_relaxed) == nullptr) continue;
-    if (httplib::Client* c = idle_[k].client.exchange(nullptr, std::memory_order_acquire)) {
-      return std::unique_ptr<httplib::Client>(c);
-    }
-  }
+std::unique_ptr<httplib::Client> OpenAIBackend::NewHttplibClient() const {
   auto client = std::make_unique<httplib::Client>(host_);
   client->set_keep_alive(true);
   // Headers and body go out in separate writes; without TCP_NODELAY, Nagle
@@ -121,31 +210,73 @@ std::unique_ptr<httplib::Client> OpenAIBackend::Acquire() {
   return client;
 }
 
-void OpenAIBackend::Release(std::unique_ptr<httplib::Client> client) {
-  SlotHint& hint = tl_slot_hint;
-  httplib::Client* c = client.release();
-  if (hint.serial == serial_) {
-    httplib::Client* expected = nullptr;
-    if (idle_[hint.slot].client.compare_exchange_strong(expected, c, std::memory_order_release)) return;
-  }
-  for (size_t k = 0; k < kIdleSlots; ++k) {
-    httplib::Client* expected = nullptr;
-    if (idle_[k].client.load(std::memory_order_relaxed) == nullptr &&
-        idle_[k].client.compare_exchange_strong(expected, c, std::memory_order_release)) {
-      hint = {serial_, k};
-      return;
-    }
-  }
-  delete c;  // kIdleSlots connections are idle already
+Result<HttpReply> OpenAIBackend::Post(const std::string& path, std::string body, internal::SseChatReader* sse) {
+  if (plain_) return PostPlain(path, body, sse);
+  return PostHttplib(path, std::move(body), sse);
 }
 
-Result<HttpReply> OpenAIBackend::Post(const std::string& path, std::string body,
-                                      internal::SseChatReader* sse) {
+Result<HttpReply> OpenAIBackend::PostPlain(const std::string& path, std::string_view body,
+                                           internal::SseChatReader* sse) {
+  auto url = [&] { return host_ + prefix_ + path; };  // for messages only
+  const double timeout_s = timeout_s_.load();
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  // The whole request, written once per thread and reused.
+  thread_local std::string request;
+  request.clear();
+  request.append("POST ").append(prefix_).append(path).append(" HTTP/1.1\r\nHost: ").append(plain_->host);
+  request.append("\r\nUser-Agent: dokja\r\nContent-Type: application/json\r\nContent-Length: ");
+  request.append(std::to_string(body.size()));
+  if (!options_.api_key.empty()) request.append("\r\nAuthorization: Bearer ").append(options_.api_key);
+  request.append("\r\n\r\n").append(body);
+
+  HttpReply reply;
+  Status stream_error;
+  const internal::HttpConnection::BodySink sink = [&](int status, std::string_view piece) {
+    if (!sse || status != 200) {
+      reply.body.append(piece);
+      return Status::OK();
+    }
+    stream_error = sse->Feed(piece);
+    return stream_error;
+  };
+  for (int attempt = 0;; ++attempt) {
+    // A second try always connects anew: after a server restart every
+    // pooled connection may be as dead as the first.
+    std::unique_ptr<internal::HttpConnection> conn = attempt == 0 ? plain_pool_.Acquire() : nullptr;
+    const bool pooled = conn != nullptr;
+    if (!pooled) {
+      const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+      auto made = internal::HttpConnection::Connect(plain_->name, plain_->port,
+                                                    std::min(options_.connect_timeout_s, std::max(0.0, left)));
+      if (!made.ok()) return Status::Unavailable("POST " + url() + ": " + made.status().message());
+      conn = std::move(made).value();
+    }
+    Result<int> status = conn->Exchange(request, deadline, sink);
+    if (status.ok()) {
+      if (conn->reusable()) plain_pool_.Release(std::move(conn));
+      reply.status = *status;
+      return reply;
+    }
+    if (!stream_error.ok()) return stream_error;
+    // A pooled connection the server closed while it sat idle: nothing of
+    // the request was answered, so it goes again, once, on a new one.
+    if (pooled && attempt == 0 && conn->closed_before_reply()) continue;
+    if (conn->timed_out()) {
+      return Status::Unavailable("POST " + url() + ": no complete reply within " + std::to_string(timeout_s) + " s");
+    }
+    return Status::Unavailable("POST " + url() + ": " + status.status().message());
+  }
+}
+
+Result<HttpReply> OpenAIBackend::PostHttplib(const std::string& path, std::string body,
+                                             internal::SseChatReader* sse) {
   auto url = [&] { return host_ + prefix_ + path; };  // for messages only
   const double timeout_s = timeout_s_.load();
   const auto timeout = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::duration<double>(timeout_s));
-  std::unique_ptr<httplib::Client> client = Acquire();
+  std::unique_ptr<httplib::Client> client = httplib_pool_.Acquire();
+  if (client == nullptr) client = NewHttplibClient();
   client->set_read_timeout(timeout);
   client->set_write_timeout(timeout);
 
@@ -193,7 +324,7 @@ Result<HttpReply> OpenAIBackend::Post(const std::string& path, std::string body,
     return Status::Unavailable("POST " + url() + ": " + httplib::to_string(error) +
                                (error == httplib::Error::Read ? " (timed out, reset or truncated)" : ""));
   }
-  Release(std::move(client));
+  httplib_pool_.Release(std::move(client));
   rx.reply.status = res.status;
   return std::move(rx.reply);
 }
@@ -263,8 +394,19 @@ std::string OpenAIBackend::Identity() const {
 Result<std::unique_ptr<Backend>> MakeOpenAIBackend(const OpenAIBackendOptions& options) {
   DOKJA_ASSIGN_OR_RETURN(auto parts, SplitBaseUrl(options.base_url));
   if (!(options.timeout_s > 0)) return Status::InvalidArgument("timeout must be > 0 seconds");
+  if (!PrintableAscii(parts.second) || parts.second.find(' ') != std::string::npos) {
+    return Status::InvalidArgument("base URL path '" + parts.second + "' has characters a request line cannot have");
+  }
+  if (!PrintableAscii(options.api_key)) {
+    return Status::InvalidArgument("API key has characters an HTTP header cannot have (control or non-ASCII)");
+  }
+  std::optional<HostPort> plain;
+  if (parts.first.starts_with("http://")) {
+    DOKJA_ASSIGN_OR_RETURN(HostPort hp, ParseHttpHost(parts.first));
+    plain = std::move(hp);
+  }
   return std::unique_ptr<Backend>(
-      std::make_unique<OpenAIBackend>(options, std::move(parts.first), std::move(parts.second)));
+      std::make_unique<OpenAIBackend>(options, std::move(parts.first), std::move(parts.second), std::move(plain)));
 }
 
 }  // namespace dokja::bench

@@ -14,6 +14,10 @@
 // streams, 429, 5xx and unparsable JSON are Unavailable (worth retrying);
 // other 4xx are InvalidArgument with the server's message.
 //
+// Transport: http:// over dokja's own HTTP/1.1 client (one write per
+// request, no poll per read; bench/internal/http_client.h), https:// over
+// cpp-httplib with OpenSSL.
+//
 // Thread-safe: Complete and Probe run concurrently, each on its own pooled
 // keep-alive connection.
 #pragma once
