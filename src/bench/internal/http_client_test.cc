@@ -286,7 +286,10 @@ TEST(HttpConnection, MalformedRepliesAreErrorsNamingWhatWasWrong) {
       {"HTTP/1.1 200 OK\r\nContent-Length: 300000000\r\n\r\n", "over 256 MiB"},
       {"HTTP/1.1 200 OK\r\nX: " + std::string(70000, 'a') + "\r\n\r\n", "headers too long"},
   };
-  for (const auto& [reply, what] : cases) {
+  for (const auto& one : cases) {
+    // Not a structured binding: clang before 16 cannot capture one.
+    const std::string& reply = one.first;
+    const std::string& what = one.second;
     ScriptedServer server([&](int) { return Answer{{reply}}; });
     auto c = ConnectTo(server);
     ASSERT_TRUE(c);
