@@ -82,6 +82,10 @@ bool ParseChunkSize(std::string_view line, uint64_t* out) {
   return true;
 }
 
+Status BodyTooLarge() {
+  return Status::Unavailable("reply body over " + std::to_string(HttpConnection::kMaxBodyBytes >> 20) + " MiB");
+}
+
 Status SetBlocking(int fd, bool blocking) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0) return Status::Unavailable("fcntl: " + Errno(errno));
@@ -118,10 +122,8 @@ Result<int> ConnectOne(const addrinfo* ai, Clock::time_point deadline) {
     if (err != 0) return fail(Errno(err));
   }
   if (Status s = SetBlocking(fd, true); !s.ok()) return fail(s.message());
-  const int one = 1;
-  if (ai->ai_protocol == IPPROTO_TCP || ai->ai_family == AF_INET || ai->ai_family == AF_INET6) {
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
+  const int one = 1;  // each request is one write: nothing for Nagle to gather
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
 }
 
@@ -180,7 +182,7 @@ Status HttpConnection::ArmTimeout(Clock::time_point deadline) {
   return Status::OK();
 }
 
-Status HttpConnection::Fill(Clock::time_point deadline, const char* what) {
+Status HttpConnection::Fill(Clock::time_point deadline, const char* what, bool* at_end) {
   if (begin_ == end_) {
     begin_ = end_ = 0;
   } else if (end_ == buf_.size()) {
@@ -201,6 +203,10 @@ Status HttpConnection::Fill(Clock::time_point deadline, const char* what) {
       return Status::OK();
     }
     if (n == 0) {
+      if (at_end != nullptr) {
+        *at_end = true;
+        return Status::OK();
+      }
       closed_before_reply_ = !got_reply_byte_;
       return Status::Unavailable(std::string("connection closed by the server while reading ") + what);
     }
@@ -329,9 +335,7 @@ Result<int> HttpConnection::ReadReply(Clock::time_point deadline, const BodySink
         }
         if (size == 0) break;
         total += size;
-        if (total > kMaxBodyBytes) {
-          return Status::Unavailable("reply body over " + std::to_string(kMaxBodyBytes >> 20) + " MiB");
-        }
+        if (total > kMaxBodyBytes) return BodyTooLarge();
         DOKJA_RETURN_IF_ERROR(Body(size, status, deadline, sink));
         DOKJA_ASSIGN_OR_RETURN(std::string_view end, Line(deadline, 1024, "the end of a chunk"));
         if (!end.empty()) return Status::Unavailable("malformed reply: a chunk runs past its size");
@@ -341,29 +345,19 @@ Result<int> HttpConnection::ReadReply(Clock::time_point deadline, const BodySink
         if (trailer.empty()) break;
       }
     } else if (have_length) {
-      if (length > kMaxBodyBytes) {
-        return Status::Unavailable("reply body over " + std::to_string(kMaxBodyBytes >> 20) + " MiB");
-      }
+      if (length > kMaxBodyBytes) return BodyTooLarge();
       DOKJA_RETURN_IF_ERROR(Body(length, status, deadline, sink));
     } else {
       // No length: the body runs to the connection's end.
       uint64_t total = 0;
       while (true) {
         if (begin_ == end_) {
-          DOKJA_RETURN_IF_ERROR(ArmTimeout(deadline));
-          const ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), 0);
-          if (n == 0) break;
-          if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-            return Status::Unavailable("reading the body: " + Errno(errno));
-          }
-          begin_ = 0;
-          end_ = static_cast<size_t>(n);
+          bool at_end = false;
+          DOKJA_RETURN_IF_ERROR(Fill(deadline, "the body", &at_end));
+          if (at_end) break;
         }
         total += end_ - begin_;
-        if (total > kMaxBodyBytes) {
-          return Status::Unavailable("reply body over " + std::to_string(kMaxBodyBytes >> 20) + " MiB");
-        }
+        if (total > kMaxBodyBytes) return BodyTooLarge();
         DOKJA_RETURN_IF_ERROR(sink(status, std::string_view(buf_.data() + begin_, end_ - begin_)));
         begin_ = end_;
       }

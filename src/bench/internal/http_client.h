@@ -72,9 +72,10 @@ class HttpConnection {
  private:
   explicit HttpConnection(int fd) : fd_(fd) {}
   Result<int> ReadReply(Clock::time_point deadline, const BodySink& sink);
-  // Reads at least one more byte into buf_; Unavailable at the connection's
-  // end (`what` names what was being read).
-  Status Fill(Clock::time_point deadline, const char* what);
+  // Reads at least one more byte into buf_ (`what` names what was being
+  // read, for errors). At the connection's end: with `at_end`, sets it and
+  // returns OK; without, Unavailable.
+  Status Fill(Clock::time_point deadline, const char* what, bool* at_end = nullptr);
   // The next line (without CRLF) from buf_, reading as needed; `limit`
   // bytes at most.
   Result<std::string_view> Line(Clock::time_point deadline, size_t limit, const char* what);
