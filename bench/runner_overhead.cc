@@ -37,6 +37,7 @@
 #include <cstring>
 #include <filesystem>
 #include <latch>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -133,8 +134,9 @@ class CannedServer {
     // httplib closes a connection after 5 requests by default; real servers
     // (uvicorn, vLLM) keep it open, and reconnecting only adds noise here.
     server_.set_keep_alive_max_count(1000000);
-    server_.Post("/v1/completions", [delay_us](const httplib::Request&, httplib::Response& res) {
+    server_.Post("/v1/completions", [this, delay_us](const httplib::Request& req, httplib::Response& res) {
       NameThisThread("canned-server");
+      if (recording_.load(std::memory_order_relaxed)) Record(req);
       if (delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
       res.set_content(kCanned, "application/json");
     });
@@ -158,10 +160,39 @@ class CannedServer {
   }
   int port() const { return port_; }
 
+  // What the server saw of the requests sent between StartRecording() and
+  // Recorded(): each one's headers (as parsed, name order) and body. Not
+  // for timed rounds.
+  void StartRecording() {
+    std::lock_guard<std::mutex> lock(mu_);
+    recorded_.clear();
+    recording_ = true;
+  }
+  std::vector<std::string> Recorded() {
+    std::lock_guard<std::mutex> lock(mu_);
+    recording_ = false;
+    return recorded_;
+  }
+
  private:
+  void Record(const httplib::Request& req) {
+    std::string seen;
+    for (const auto& [name, value] : req.headers) {
+      // httplib adds the peer's and its own address as headers.
+      if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" || name == "LOCAL_PORT") continue;
+      seen += name + ": " + value + "\n";
+    }
+    seen += "\n" + req.body;
+    std::lock_guard<std::mutex> lock(mu_);
+    recorded_.push_back(std::move(seen));
+  }
+
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;
+  std::atomic<bool> recording_{false};
+  std::mutex mu_;
+  std::vector<std::string> recorded_;  // guarded by mu_
 };
 
 std::string Prompt(int i, int round) { return "question " + std::to_string(i) + " round " + std::to_string(round); }
@@ -197,7 +228,9 @@ void PlainClient(int port, int round, std::latch& connected, Next next, std::ato
 // about the least a client can do per request over HTTP/1.1, as wrk-style
 // generators do. (httplib's client writes headers and body separately and
 // polls before every read and write; the two baselines show what that
-// costs.) Counts the requests answered 200 and the others.
+// costs.) Its requests carry the headers dokja's backend sends, so the
+// server does the same work for both (main checks that it sees the same).
+// Counts the requests answered 200 and the others.
 template <typename Next>
 void LeanClient(int port, int round, std::latch& connected, Next next, std::atomic<int>& ok,
                 std::atomic<int>& failures) {
@@ -216,8 +249,9 @@ void LeanClient(int port, int round, std::latch& connected, Next next, std::atom
   // connection down (where the stream stands is unknown).
   auto post = [&](const std::string& body) {
     if (!up) return false;
-    request.assign("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                   "Content-Length: ");
+    request.assign("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:");
+    request += std::to_string(port);
+    request += "\r\nUser-Agent: dokja\r\nContent-Type: application/json\r\nContent-Length: ";
     request += std::to_string(body.size());
     request += "\r\n\r\n";
     request += body;
@@ -481,6 +515,25 @@ MeanInterval BootstrapMean(const std::vector<double>& x) {
 
 }  // namespace
 
+// Whether the lean clients and dokja's backend send the server the same
+// request (headers and body) for the same prompt: the lean baseline is
+// meant to differ from dokja only in what each does on the client side.
+// Prints the two when they differ.
+bool SameRequests(CannedServer& server) {
+  server.StartRecording();
+  (void)Baseline(server.port(), 1, 1, /*round=*/-1, /*lean=*/true);
+  const std::vector<std::string> lean = server.Recorded();
+  dokja::bench::Request request;
+  request.context = Prompt(0, -1);
+  server.StartRecording();
+  const bool answered = LoopbackBackend(server.port())->Complete(request).ok();
+  const std::vector<std::string> ours = server.Recorded();
+  if (answered && !lean.empty() && ours.size() == 1 && lean.back() == ours[0]) return true;
+  std::fprintf(stderr, "the lean clients' request differs from dokja's:\n--- lean\n%s\n--- dokja\n%s\n",
+               lean.empty() ? "(none)" : lean.back().c_str(), ours.empty() ? "(none)" : ours[0].c_str());
+  return false;
+}
+
 // The 1-minute load average, or -1.
 double LoadAverage() {
   double load[1] = {-1};
@@ -494,6 +547,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   CannedServer server(args.delay_us, 4 * args.concurrency + 8);
+  if (!SameRequests(server)) return 1;
   std::printf("runner_overhead: %d requests, concurrency %d, server delay %d us, %d rounds, %u CPUs, "
               "load average %.2f\n",
               args.requests, args.concurrency, args.delay_us, args.rounds, std::thread::hardware_concurrency(),
