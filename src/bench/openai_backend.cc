@@ -230,15 +230,23 @@ Result<HttpReply> OpenAIBackend::PostPlain(const std::string& path, std::string_
   if (!options_.api_key.empty()) request.append("\r\nAuthorization: Bearer ").append(options_.api_key);
   request.append("\r\n\r\n").append(body);
 
-  HttpReply reply;
-  Status stream_error;
-  const internal::HttpConnection::BodySink sink = [&](int status, std::string_view piece) {
-    if (!sse || status != 200) {
-      reply.body.append(piece);
+  // What the sink writes. It captures one pointer to this, which
+  // std::function holds in place (three references would be allocated on
+  // the heap for every request).
+  struct Receiving {
+    HttpReply reply;
+    Status stream_error;
+    internal::SseChatReader* sse;
+  } rx{{}, Status::OK(), sse};
+  HttpReply& reply = rx.reply;
+  const Status& stream_error = rx.stream_error;
+  const internal::HttpConnection::BodySink sink = [rx = &rx](int status, std::string_view piece) {
+    if (!rx->sse || status != 200) {
+      rx->reply.body.append(piece);
       return Status::OK();
     }
-    stream_error = sse->Feed(piece);
-    return stream_error;
+    rx->stream_error = rx->sse->Feed(piece);
+    return rx->stream_error;
   };
   for (int attempt = 0;; ++attempt) {
     // A second try always connects anew: after a server restart every
@@ -256,7 +264,7 @@ Result<HttpReply> OpenAIBackend::PostPlain(const std::string& path, std::string_
     if (status.ok()) {
       if (conn->reusable()) plain_pool_.Release(std::move(conn));
       reply.status = *status;
-      return reply;
+      return std::move(reply);
     }
     if (!stream_error.ok()) return stream_error;
     // A pooled connection the server closed while it sat idle: nothing of

@@ -1,6 +1,7 @@
 #include "bench/internal/openai_json.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <vector>
@@ -243,6 +244,15 @@ class ReplyScanner {
     kMessage, kContent, kReasoningContent, kReasoning
   };
 
+  // Bytes that stand for themselves inside a JSON string: not '"', '\\'
+  // or a control character (one table lookup per byte in the string loops).
+  static constexpr std::array<bool, 256> kPlainStringByte = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 256; ++c) t[static_cast<size_t>(c)] = c != '"' && c != '\\';
+    return t;
+  }();
+  static bool PlainStringByte(char c) { return kPlainStringByte[static_cast<unsigned char>(c)]; }
+
   void SkipSpace() {
     while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
@@ -280,7 +290,7 @@ class ReplyScanner {
     if (out) out->clear();
     while (true) {
       const char* run = p_;
-      while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
+      while (p_ != end_ && PlainStringByte(*p_)) ++p_;
       if (out) out->append(run, static_cast<size_t>(p_ - run));
       if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
       if (*p_++ == '"') return true;
@@ -382,7 +392,7 @@ class ReplyScanner {
   bool KeyName(std::string_view* k) {
     if (p_ == end_ || *p_ != '"') return false;
     const char* q = p_ + 1;
-    while (q != end_ && *q != '"' && *q != '\\' && static_cast<unsigned char>(*q) >= 0x20) ++q;
+    while (q != end_ && PlainStringByte(*q)) ++q;
     if (q != end_ && *q == '"') {
       *k = std::string_view(p_ + 1, static_cast<size_t>(q - p_ - 1));
       p_ = q + 1;
