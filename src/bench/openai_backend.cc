@@ -166,6 +166,24 @@ class IdlePool {
 template <typename T>
 thread_local typename IdlePool<T>::Hint IdlePool<T>::tl_hint;
 
+// A reply's body as it arrives, for either transport: appended to
+// reply.body, or for a streamed 200 reply (`sse` set) fed to the SSE reader,
+// whose error is kept in stream_error and returned.
+struct ReplyReceiver {
+  HttpReply reply;
+  Status stream_error;
+  internal::SseChatReader* sse;
+
+  Status Take(int status, std::string_view piece) {
+    if (!sse || status != 200) {
+      reply.body.append(piece);
+      return Status::OK();
+    }
+    stream_error = sse->Feed(piece);
+    return stream_error;
+  }
+};
+
 class OpenAIBackend final : public Backend {
  public:
   OpenAIBackend(OpenAIBackendOptions options, std::string host, std::string prefix, std::optional<HostPort> plain)
@@ -230,23 +248,11 @@ Result<HttpReply> OpenAIBackend::PostPlain(const std::string& path, std::string_
   if (!options_.api_key.empty()) request.append("\r\nAuthorization: Bearer ").append(options_.api_key);
   request.append("\r\n\r\n").append(body);
 
-  // What the sink writes. It captures one pointer to this, which
-  // std::function holds in place (three references would be allocated on
-  // the heap for every request).
-  struct Receiving {
-    HttpReply reply;
-    Status stream_error;
-    internal::SseChatReader* sse;
-  } rx{{}, Status::OK(), sse};
-  HttpReply& reply = rx.reply;
-  const Status& stream_error = rx.stream_error;
+  // The sink captures one pointer, which std::function holds in place (a
+  // closure of several references would be allocated for every request).
+  ReplyReceiver rx{{}, Status::OK(), sse};
   const internal::HttpConnection::BodySink sink = [rx = &rx](int status, std::string_view piece) {
-    if (!rx->sse || status != 200) {
-      rx->reply.body.append(piece);
-      return Status::OK();
-    }
-    rx->stream_error = rx->sse->Feed(piece);
-    return rx->stream_error;
+    return rx->Take(status, piece);
   };
   for (int attempt = 0;; ++attempt) {
     // A second try always connects anew: after a server restart every
@@ -263,10 +269,10 @@ Result<HttpReply> OpenAIBackend::PostPlain(const std::string& path, std::string_
     Result<int> status = conn->Exchange(request, deadline, sink);
     if (status.ok()) {
       if (conn->reusable()) plain_pool_.Release(std::move(conn));
-      reply.status = *status;
-      return std::move(reply);
+      rx.reply.status = *status;
+      return std::move(rx.reply);
     }
-    if (!stream_error.ok()) return stream_error;
+    if (!rx.stream_error.ok()) return rx.stream_error;
     // A pooled connection the server closed while it sat idle: nothing of
     // the request was answered, so it goes again, once, on a new one.
     if (pooled && attempt == 0 && conn->closed_before_reply()) continue;
@@ -291,14 +297,11 @@ Result<HttpReply> OpenAIBackend::PostHttplib(const std::string& path, std::strin
   // What the reply callbacks read and write. They capture one pointer to
   // it, which std::function keeps in place; a closure of several
   // references would be allocated on the heap for every request.
-  struct Receiving {
-    HttpReply reply;
-    Status stream_error;
+  struct Receiving : ReplyReceiver {
     bool timed_out;
     Clock::time_point start;
     double timeout_s;
-    internal::SseChatReader* sse;
-  } rx{{}, Status::OK(), false, Clock::now(), timeout_s, sse};
+  } rx{{{}, Status::OK(), sse}, false, Clock::now(), timeout_s};
   httplib::Request req;
   req.method = "POST";
   req.path = prefix_ + path;
@@ -313,12 +316,7 @@ Result<HttpReply> OpenAIBackend::PostHttplib(const std::string& path, std::strin
       rx->timed_out = true;
       return false;
     }
-    if (!rx->sse || rx->reply.status != 200) {
-      rx->reply.body.append(data, n);
-      return true;
-    }
-    rx->stream_error = rx->sse->Feed(std::string_view(data, n));
-    return rx->stream_error.ok();
+    return rx->Take(rx->reply.status, std::string_view(data, n)).ok();
   };
   // send(Request&, ...) rather than send(const Request&), which copies the
   // request (headers, body and handlers) first.

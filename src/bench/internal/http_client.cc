@@ -133,17 +133,15 @@ Result<std::unique_ptr<HttpConnection>> HttpConnection::Connect(const std::strin
                                                                 double timeout_s) {
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(std::max(0.0, timeout_s)));
-  std::string name = host;
-  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_protocol = IPPROTO_TCP;
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
-  const int gai = ::getaddrinfo(name.c_str(), service.c_str(), &hints, &found);
+  const int gai = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
   if (gai != 0) {
-    return Status::Unavailable("cannot resolve '" + name + "': " + ::gai_strerror(gai));
+    return Status::Unavailable("cannot resolve '" + host + "': " + ::gai_strerror(gai));
   }
   std::string why;
   for (const addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
@@ -155,7 +153,8 @@ Result<std::unique_ptr<HttpConnection>> HttpConnection::Connect(const std::strin
     why = fd.status().message();
   }
   ::freeaddrinfo(found);
-  return Status::Unavailable("cannot connect to " + host + ":" + service + ": " + why);
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return Status::Unavailable("cannot connect to " + (ipv6 ? "[" + host + "]" : host) + ":" + service + ": " + why);
 }
 
 HttpConnection::~HttpConnection() { ::close(fd_); }

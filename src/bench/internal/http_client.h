@@ -36,9 +36,9 @@ class HttpConnection {
   static constexpr size_t kMaxHeaderBytes = 64 << 10;
   static constexpr uint64_t kMaxBodyBytes = uint64_t{256} << 20;
 
-  // Connects to `host`:`port` (a name or a numeric IPv4/IPv6 address; each
-  // address it resolves to is tried in turn) within `timeout_s`, with
-  // TCP_NODELAY. Unavailable when nothing answers.
+  // Connects to `host`:`port` (a name or a numeric IPv4/IPv6 address, no
+  // brackets; each address it resolves to is tried in turn) within
+  // `timeout_s`, with TCP_NODELAY. Unavailable when nothing answers.
   static Result<std::unique_ptr<HttpConnection>> Connect(const std::string& host, uint16_t port, double timeout_s);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
