@@ -197,6 +197,12 @@ class CannedServer {
 
 std::string Prompt(int i, int round) { return "question " + std::to_string(i) + " round " + std::to_string(round); }
 
+// The body dokja's completions backend sends for prompt i of a round (the
+// bench checks it against what the server receives before its rounds).
+std::string Body(int i, int round) {
+  return R"({"max_tokens":256,"prompt":")" + Prompt(i, round) + R"(","seed":0,"temperature":0.0,"top_p":1.0})";
+}
+
 // One plain load-generating client: keep-alive, connected before the clock
 // starts (as dokja's warm-up run connects its backend), sending the body
 // dokja's backend sends for prompt i of the round until next() is negative.
@@ -211,9 +217,7 @@ void PlainClient(int port, int round, std::latch& connected, Next next, std::ato
   if (!client.Post("/v1/completions", "{}", "application/json")) ++failures;
   connected.arrive_and_wait();
   for (int i; (i = next()) >= 0;) {
-    const std::string body =
-        R"({"max_tokens":256,"prompt":")" + Prompt(i, round) + R"(","seed":0,"temperature":0.0,"top_p":1.0})";
-    auto res = client.Post("/v1/completions", body, "application/json");
+    auto res = client.Post("/v1/completions", Body(i, round), "application/json");
     if (res && res->status == 200) {
       ++ok;
     } else {
@@ -281,9 +285,7 @@ void LeanClient(int port, int round, std::latch& connected, Next next, std::atom
   if (!post("{}")) ++failures;
   connected.arrive_and_wait();
   for (int i; (i = next()) >= 0;) {
-    const std::string body =
-        R"({"max_tokens":256,"prompt":")" + Prompt(i, round) + R"(","seed":0,"temperature":0.0,"top_p":1.0})";
-    if (post(body)) {
+    if (post(Body(i, round))) {
       ++ok;
     } else {
       ++failures;
