@@ -263,8 +263,21 @@ Result<int> HttpConnection::Exchange(std::string_view request, Clock::time_point
       continue;
     }
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-    closed_before_reply_ = n < 0 && (errno == EPIPE || errno == ECONNRESET);
-    return Status::Unavailable("sending the request: " + Errno(n < 0 ? errno : EPIPE));
+    const int send_errno = n < 0 ? errno : EPIPE;
+    if (send_errno == EPIPE || send_errno == ECONNRESET) {
+      // A server may answer before reading the whole request (413 for a
+      // body over its limit, 401) and close with the rest unread, which
+      // resets the connection. What it sent first is still readable: that
+      // reply, if whole, is the answer, not the reset.
+      Result<int> early = ReadReply(deadline, sink);
+      if (early.ok()) {
+        reusable_ = false;  // the request was not all sent
+        return early;
+      }
+      if (got_reply_byte_) return early.status();
+    }
+    closed_before_reply_ = send_errno == EPIPE || send_errno == ECONNRESET;
+    return Status::Unavailable("sending the request: " + Errno(send_errno));
   }
   DOKJA_ASSIGN_OR_RETURN(int status, ReadReply(deadline, sink));
   ++exchanges_;

@@ -373,6 +373,47 @@ TEST(HttpConnection, SinkErrorStopsTheExchange) {
   EXPECT_FALSE(c->reusable());
 }
 
+// A server that answers before the request is all in (413 for a body
+// over its limit, 401 before reading it) and closes with the rest unread,
+// which resets the connection: the reply it sent is what the client gets,
+// not "connection reset" while sending.
+TEST(HttpConnection, ReplySentBeforeTheRequestWasReadIsKept) {
+  const int listen_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ASSERT_EQ(::listen(listen_fd, 4), 0);
+  const std::string reply =
+      "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 17\r\nConnection: close\r\n\r\npayload too large";
+  std::thread server([&] {
+    const int fd = ::accept(listen_fd, nullptr, nullptr);
+    if (fd < 0) return;
+    std::string in;
+    char buf[4096];
+    while (in.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    ::close(fd);  // with the body unread: a reset
+  });
+  auto c = HttpConnection::Connect("127.0.0.1", ntohs(addr.sin_port), 5);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  // Far more than the socket buffers hold, so the send is still going when
+  // the reset comes.
+  const Got g = Exchange(**c, std::string(64 << 20, 'x'));
+  server.join();
+  ::close(listen_fd);
+  ASSERT_TRUE(g.status.ok()) << g.status.status().ToString();
+  EXPECT_EQ(*g.status, 413);
+  EXPECT_EQ(g.body, "payload too large");
+  EXPECT_FALSE((*c)->reusable());
+}
+
 TEST(HttpConnection, NothingListeningIsUnavailable) {
   uint16_t port;
   {
