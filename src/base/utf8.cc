@@ -27,6 +27,8 @@ size_t SequenceLength(std::string_view s, size_t i) {
 
 }  // namespace
 
+size_t Utf8SequenceLength(std::string_view s) { return s.empty() ? 0 : SequenceLength(s, 0); }
+
 bool IsValidUtf8(std::string_view s, size_t* bad_offset) {
   for (size_t i = 0; i < s.size();) {
     // Eight ASCII bytes at a time (most text and JSON is mostly ASCII).

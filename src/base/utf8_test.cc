@@ -39,6 +39,18 @@ TEST(Utf8, RejectsAndLocatesIllFormedSequences) {
   }
 }
 
+TEST(Utf8, SequenceLengthAtTheStart) {
+  EXPECT_EQ(Utf8SequenceLength(""), 0u);
+  EXPECT_EQ(Utf8SequenceLength("a\xc3\xa9"), 1u);
+  EXPECT_EQ(Utf8SequenceLength("\xc3\xa9" "a"), 2u);
+  EXPECT_EQ(Utf8SequenceLength("\xec\x84\x9c"), 3u);       // 서
+  EXPECT_EQ(Utf8SequenceLength("\xf0\x9f\x99\x82x"), 4u);  // 🙂
+  EXPECT_EQ(Utf8SequenceLength("\xec\x84"), 0u);            // cut short
+  EXPECT_EQ(Utf8SequenceLength("\xed\xa0\x80"), 0u);        // a surrogate
+  EXPECT_EQ(Utf8SequenceLength("\x80"), 0u);
+  EXPECT_EQ(Utf8SequenceLength("\xc0\xaf"), 0u);             // overlong
+}
+
 TEST(JsonEscape, EscapesQuotesBackslashesAndControlCharacters) {
   std::string out = "x";
   AppendJsonQuoted(out, "a\"b\\c\b\f\n\r\t\x01\x1f\x7f 서울");

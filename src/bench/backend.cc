@@ -28,8 +28,13 @@ std::string Request::CanonicalJson() const {
   // Sorted keys, no whitespace; written directly rather than through a JSON
   // tree (the runner builds one per request), byte for byte what
   // nlohmann::json::dump wrote before (backend_test checks both agree).
+  // Room for every field unescaped (the fixed text of a generation request
+  // with 20-digit numbers is under 200 bytes), so the string grows once.
+  size_t size = 200 + context.size() + continuation.size();
+  for (const std::string& stop : gen.until) size += stop.size() + 3;
+  for (const Message& m : messages) size += m.role.size() + m.content.size() + 32;
   std::string out;
-  out.reserve(96 + context.size() + continuation.size());
+  out.reserve(size);
   out += "{\"context\":"sv;
   internal::AppendJsonString(out, context);
   if (kind == RequestKind::kLoglikelihood) {

@@ -209,7 +209,8 @@ namespace {
 // completion_tokens counts only when an integer).
 //
 // Strict and conservative: it accepts only well-formed RFC 8259 JSON (valid
-// UTF-8, no lone surrogate escapes, nothing after the value) and gives up,
+// UTF-8, checked where a string holds a byte >= 0x80, the only place such a
+// byte is allowed; no lone surrogate escapes, nothing after the value) and gives up,
 // returning false, on anything else or anything it is unsure of (a number
 // past 64 bits, nesting past kMaxDepth, a byte-order mark); the tree-based
 // parser then runs and either reads it or words the error. So it never
@@ -218,11 +219,10 @@ namespace {
 class ReplyScanner {
  public:
   ReplyScanner(std::string_view body, bool chat)
-      : p_(body.data()), end_(body.data() + body.size()), body_(body), chat_(chat) {}
+      : p_(body.data()), end_(body.data() + body.size()), chat_(chat) {}
 
   // True with `out` filled when the reply is a well-formed success.
   bool Read(Response* out) {
-    if (!IsValidUtf8(body_)) return false;
     SkipSpace();
     if (p_ == end_ || *p_ != '{') return false;
     if (!Object(Role::kTop, 0)) return false;
@@ -244,17 +244,29 @@ class ReplyScanner {
     kMessage, kContent, kReasoningContent, kReasoning
   };
 
-  // Bytes that stand for themselves inside a JSON string: not '"', '\\'
-  // or a control character (one table lookup per byte in the string loops).
+  // ASCII bytes that stand for themselves inside a JSON string: not '"',
+  // '\\' or a control character (one table lookup per byte in the string
+  // loops). Bytes >= 0x80 stop the loops too, to be checked as UTF-8.
   static constexpr std::array<bool, 256> kPlainStringByte = [] {
     std::array<bool, 256> t{};
-    for (int c = 0x20; c < 256; ++c) t[static_cast<size_t>(c)] = c != '"' && c != '\\';
+    for (int c = 0x20; c < 0x80; ++c) t[static_cast<size_t>(c)] = c != '"' && c != '\\';
     return t;
   }();
+  // Steps over the well-formed UTF-8 sequence at p_ (a byte >= 0x80), or
+  // returns false.
+  bool Utf8Sequence() {
+    const size_t n = Utf8SequenceLength(std::string_view(p_, static_cast<size_t>(end_ - p_)));
+    p_ += n;
+    return n != 0;
+  }
   static bool PlainStringByte(char c) { return kPlainStringByte[static_cast<unsigned char>(c)]; }
 
   void SkipSpace() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+    // One comparison for the usual case, a byte above ' ' (no space).
+    while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' &&
+           (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) {
+      ++p_;
+    }
   }
   bool Consume(char c) {
     SkipSpace();
@@ -283,14 +295,17 @@ class ReplyScanner {
   }
 
   // A string at p_ (the opening quote), decoded into `out` unless null.
-  // The body's UTF-8 was checked as a whole.
   bool String(std::string* out) {
     if (p_ == end_ || *p_ != '"') return false;
     ++p_;
     if (out) out->clear();
     while (true) {
       const char* run = p_;
-      while (p_ != end_ && PlainStringByte(*p_)) ++p_;
+      while (true) {
+        while (p_ != end_ && PlainStringByte(*p_)) ++p_;
+        if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x80) break;
+        if (!Utf8Sequence()) return false;
+      }
       if (out) out->append(run, static_cast<size_t>(p_ - run));
       if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
       if (*p_++ == '"') return true;
@@ -524,7 +539,6 @@ class ReplyScanner {
 
   const char* p_;
   const char* const end_;
-  const std::string_view body_;
   const bool chat_;
   std::string key_;  // a member name with escapes, decoded (not needed after KeyOf)
   bool choices_ok_ = false, choice0_ok_ = false, have_text_ = false, have_tokens_ = false;
