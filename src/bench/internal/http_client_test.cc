@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <functional>
 #include <mutex>
@@ -39,21 +41,31 @@ struct Answer {
   std::chrono::milliseconds delay{0};  // before the first piece
 };
 
+// A socket listening on 127.0.0.1 at a free port (in *port), or -1 after
+// a test failure.
+int ListenOnLoopback(uint16_t* port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || ::listen(fd, 64) != 0) {
+    ADD_FAILURE() << "cannot listen on loopback: " << std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
 // Accepts connections on 127.0.0.1 and serves each on its own thread:
 // reads a request (headers, then Content-Length bytes), answers with
 // script(request index over all connections), until the client closes.
 class ScriptedServer {
  public:
   explicit ScriptedServer(std::function<Answer(int)> script) : script_(std::move(script)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    EXPECT_EQ(::listen(listen_fd_, 64), 0);
+    listen_fd_ = ListenOnLoopback(&port_);
     accept_thread_ = std::thread([this] { AcceptLoop(); });
   }
   ~ScriptedServer() {
@@ -378,14 +390,9 @@ TEST(HttpConnection, SinkErrorStopsTheExchange) {
 // which resets the connection: the reply it sent is what the client gets,
 // not "connection reset" while sending.
 TEST(HttpConnection, ReplySentBeforeTheRequestWasReadIsKept) {
-  const int listen_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ASSERT_EQ(::listen(listen_fd, 4), 0);
+  uint16_t port = 0;
+  const int listen_fd = ListenOnLoopback(&port);
+  ASSERT_GE(listen_fd, 0);
   const std::string reply =
       "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 17\r\nConnection: close\r\n\r\npayload too large";
   std::thread server([&] {
@@ -401,7 +408,7 @@ TEST(HttpConnection, ReplySentBeforeTheRequestWasReadIsKept) {
     ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
     ::close(fd);  // with the body unread: a reset
   });
-  auto c = HttpConnection::Connect("127.0.0.1", ntohs(addr.sin_port), 5);
+  auto c = HttpConnection::Connect("127.0.0.1", port, 5);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   // Far more than the socket buffers hold, so the send is still going when
   // the reset comes.
