@@ -252,6 +252,7 @@ class ReplyScanner {
     for (int c = 0x20; c < 0x80; ++c) t[static_cast<size_t>(c)] = c != '"' && c != '\\';
     return t;
   }();
+  static bool PlainStringByte(char c) { return kPlainStringByte[static_cast<unsigned char>(c)]; }
   // Steps over the well-formed UTF-8 sequence at p_ (a byte >= 0x80), or
   // returns false.
   bool Utf8Sequence() {
@@ -259,7 +260,6 @@ class ReplyScanner {
     p_ += n;
     return n != 0;
   }
-  static bool PlainStringByte(char c) { return kPlainStringByte[static_cast<unsigned char>(c)]; }
 
   void SkipSpace() {
     // One comparison for the usual case, a byte above ' ' (no space).
